@@ -1,0 +1,3 @@
+from roleswitch.cli import main
+
+raise SystemExit(main())

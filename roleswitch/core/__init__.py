@@ -1,0 +1,1 @@
+"""Pure logic and AWS adapters. Never imports textual or rich (tests/unit/test_core_imports.py)."""
