@@ -1,0 +1,635 @@
+"""The engine: what the CLI and the TUI call to turn a catalogue entry into a live session.
+
+``obtain`` validates everything first (:meth:`Engine.preflight`: no call is made with a value STS would
+reject or silently ignore), then resolves the source credentials itself -- static keys, a ``source_profile``
+chain of roles, ``credential_source``, or botocore's own provider chain for SSO and ``credential_process``
+profiles -- so that MFA session reuse, caching and the 1-hour chained cap are ours:
+
+* A source of long-term keys with an ``mfa_serial`` buys one GetSessionToken session with one code; it is
+  cached under ``mfa:<serial>`` and reused for every role with that serial until it expires (no re-prompt).
+* When the source credentials are already temporary, the code goes on the AssumeRole call instead.
+* Sessions are cached (single flight: check, lock, re-check, call) and every STS call is audited.
+
+boto3 is imported lazily: the engine is never on the cached fast path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from roleswitch.core import limits
+from roleswitch.core import sts as stsmod
+from roleswitch.core.audit import AuditLog
+from roleswitch.core.errors import ConfigError, MfaRequiredError, RoleswitchError, StsError, ValidationError
+from roleswitch.core.model import (
+    AwsProfile,
+    Clock,
+    Credentials,
+    ProfileKind,
+    Role,
+    Session,
+    StsApi,
+    format_time,
+    utcnow,
+)
+from roleswitch.core.sts import AssumeRequest
+
+REASON_TAG = "Reason"  # session tag carrying the reason of a reason_required role (CloudTrail shows it)
+MFA_PREFIX = "mfa:"
+
+
+class CatalogueLike(Protocol):
+    """What the engine needs from a catalogue."""
+
+    profiles: dict[str, AwsProfile]
+
+    def get(self, name: str) -> Role: ...
+
+
+@dataclass(frozen=True)
+class AssumeOptions:
+    """Per-call choices on top of the role's configuration. Secrets are hidden from repr."""
+
+    duration_seconds: int | None = None
+    mfa_code: str | None = field(default=None, repr=False)
+    tags: tuple[tuple[str, str], ...] = ()
+    transitive_tag_keys: tuple[str, ...] = ()
+    source_identity: str | None = None
+    session_name: str | None = None
+    external_id: str | None = field(default=None, repr=False)
+    policy_arns: tuple[str, ...] = ()
+    policy_json: str | None = None
+    region: str | None = None
+    reason: str | None = None
+    use_cache: bool = True
+
+    def digest(self) -> str:
+        """Stable hash of the non-secret options that change the session (cache key part); ``""`` for the
+        defaults, so the stdlib fast path finds default sessions under ``cache.key(name)``. The one
+        definition is :func:`roleswitch.core.cache.options_digest` (shared with the fast path). The MFA
+        code, External ID and reason are not part of it (a reason_required role's cached session is only
+        reused for the same reason: see Engine)."""
+        from roleswitch.core.cache import options_digest
+
+        return options_digest(
+            duration_seconds=self.duration_seconds, tags=self.tags, transitive_tag_keys=self.transitive_tag_keys,
+            source_identity=self.source_identity, session_name=self.session_name, policy_arns=self.policy_arns,
+            policy_json=self.policy_json, region=self.region)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What :meth:`Engine.obtain` will do for a role, fully validated."""
+
+    role: Role
+    api: StsApi
+    region: str
+    request: AssumeRequest | None  # AssumeRole / AssumeRoleWithWebIdentity parameters
+    chained: bool
+    duration_seconds: int | None
+    duration_explicit: bool        # from the user or the role (an error if too long), not a default (clamped)
+    mfa_serial: str | None
+    reason: str | None
+    source: str | None             # source profile name or "credential_source:<x>"; None for no source
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where a role's source credentials come from."""
+
+    kind: str                   # "role" | "static" | "botocore" | "credential_source" | "default"
+    name: str | None = None
+    role: Role | None = None    # kind "role": the source role to obtain first
+    profile: AwsProfile | None = None
+    long_term: bool = False     # long-term IAM user keys: GetSessionToken possible
+    chained: bool = False       # source credentials are role credentials: 1-hour cap
+    mfa_serial: str | None = None
+
+
+@dataclass
+class _Run:
+    """State of one obtain() call across the chain: the MFA code given may be used once."""
+
+    code: str | None = field(default=None, repr=False)
+    visiting: list[str] = field(default_factory=list)
+
+
+def _default_boto_session(**kwargs: Any) -> Any:
+    import boto3
+
+    return boto3.Session(**kwargs)
+
+
+def _role_fingerprint(role: Role) -> str:
+    try:
+        from roleswitch.core.catalogue import role_fingerprint
+    except ImportError:  # the catalogue module may not be present in a minimal build
+        return hashlib.sha256(repr((role, role.external_id)).encode()).hexdigest()[:16]
+    return str(role_fingerprint(role))
+
+
+class Engine:
+    """Turns catalogue entries into sessions: preflight, source resolution, MFA reuse, cache, audit."""
+
+    def __init__(self, catalogue: CatalogueLike, cache: Any, *, settings: Any = None, now: Clock = utcnow,
+                 prompt_mfa: Callable[[str], str] | None = None,
+                 boto_session_factory: Callable[..., Any] | None = None,
+                 audit: AuditLog | None = None) -> None:
+        self.catalogue = catalogue
+        self.cache = cache
+        self.settings = settings if settings is not None else getattr(catalogue, "settings", None)
+        self.now = now
+        self.prompt_mfa = prompt_mfa
+        self.boto_session_factory = boto_session_factory or _default_boto_session
+        self.audit = audit if audit is not None else AuditLog(now=now, enabled=bool(self._default("audit", True)))
+        self._role_limits: dict[str, int | None] = {}
+
+    # ----------------------------------------------------------------- configuration helpers
+
+    def _default(self, name: str, fallback: Any) -> Any:
+        defaults = getattr(self.settings, "defaults", None)
+        value = getattr(defaults, name, None)
+        return fallback if value is None else value
+
+    def _role(self, name_or_role: str | Role) -> Role:
+        return name_or_role if isinstance(name_or_role, Role) else self.catalogue.get(name_or_role)
+
+    def _lookup(self, name: str) -> tuple[Role | None, AwsProfile | None]:
+        profile = self.catalogue.profiles.get(name)
+        try:
+            role: Role | None = self.catalogue.get(name)
+        except RoleswitchError:
+            role = None
+        if role is None and profile is None:
+            raise ConfigError(f"source profile {name!r} does not exist",
+                              hint="check source_profile in ~/.aws/config or config.toml")
+        return role, profile
+
+    def _region(self, role: Role, options: AssumeOptions) -> str:
+        profile = self.catalogue.profiles.get(role.name)
+        return (options.region or role.region or (profile.region if profile else None)
+                or self._default("region", None) or os.environ.get("AWS_REGION")
+                or os.environ.get("AWS_DEFAULT_REGION") or stsmod.DEFAULT_STS_REGION)
+
+    def _source(self, role: Role) -> _Source:
+        """Where ``role``'s source credentials come from (no I/O beyond the catalogue)."""
+        if role.role_arn is None or role.kind is ProfileKind.WEB_IDENTITY or role.web_identity_token_file:
+            profile = self.catalogue.profiles.get(role.name)
+            if profile is not None and profile.has_static_keys:
+                return _Source("static", role.name, profile=profile,
+                               long_term=not profile.get("aws_session_token"), mfa_serial=role.mfa_serial)
+            return _Source("botocore", role.name, profile=profile, chained=role.kind is ProfileKind.SSO)
+        if role.source_profile:
+            name = role.source_profile
+            src_role, profile = self._lookup(name)
+            if src_role is not None and src_role.role_arn and name != role.name:
+                return _Source("role", name, role=src_role, chained=True)
+            if profile is not None and profile.has_static_keys:
+                long_term = not profile.get("aws_session_token")
+                return _Source("static", name, profile=profile, long_term=long_term,
+                               mfa_serial=role.mfa_serial or profile.mfa_serial)
+            kind = profile.kind if profile is not None else (src_role.kind if src_role else ProfileKind.OTHER)
+            return _Source("botocore", name, profile=profile, chained=kind is ProfileKind.SSO,
+                           mfa_serial=role.mfa_serial)
+        if role.credential_source:
+            return _Source("credential_source", role.credential_source,
+                           chained=role.credential_source != "Environment", mfa_serial=role.mfa_serial)
+        return _Source("default", None, mfa_serial=role.mfa_serial)
+
+    # ----------------------------------------------------------------- preflight
+
+    def preflight(self, name_or_role: str | Role, options: AssumeOptions = AssumeOptions()) -> Plan:
+        """Validate every value of the call before any network call. Raises ValidationError naming the
+        limit (duration, chained 1-hour cap, session name, SourceIdentity, External ID, tags, policy,
+        MFA serial/code, role ARN, missing reason) or ConfigError (unreadable policy file, bad chain)."""
+        role = self._role(name_or_role)
+        where = role.name
+        reason = (options.reason or "").strip() or None
+        if role.reason_required and reason is None:
+            raise ValidationError(f"role {role.name} requires a reason (a ticket or why you need it)",
+                                  hint="pass --reason 'TICKET-123 what for'", where=where)
+        region = self._region(role, options)
+        source = self._source(role)
+        if options.mfa_code is not None:
+            limits.validate_mfa_code(options.mfa_code, where=f"{where}: MFA code")
+
+        if role.role_arn is None:
+            extras = [n for n in ("tags", "transitive_tag_keys", "policy_arns", "policy_json", "external_id",
+                                  "source_identity", "session_name") if getattr(options, n)]
+            if extras:
+                raise ValidationError(f"{', '.join(extras)} apply only to roles; {role.name} has no role_arn",
+                                      where=where)
+            serial = role.mfa_serial if source.kind == "static" and source.long_term else None
+            if serial:
+                limits.validate_mfa_serial(serial, where=f"{where}: mfa_serial")
+            api = StsApi.GET_SESSION_TOKEN if serial else StsApi.STATIC
+            duration = None
+            if serial:
+                duration = options.duration_seconds or int(self._default("mfa_session_seconds", 43200))
+                limits.validate_duration(duration, maximum=limits.MAX_USER_SESSION_DURATION,
+                                         where=f"{where}: duration")
+            return Plan(role=role, api=api, region=region, request=None, chained=False,
+                        duration_seconds=duration, duration_explicit=options.duration_seconds is not None,
+                        mfa_serial=serial, reason=reason, source=role.name)
+
+        limits.validate_role_arn(role.role_arn, where=f"{where}: role_arn")
+        chained = role.chained or source.chained
+        web = role.kind is ProfileKind.WEB_IDENTITY or bool(role.web_identity_token_file)
+
+        explicit = options.duration_seconds or role.duration_seconds
+        if explicit is not None:
+            duration: int | None = limits.validate_duration(explicit, chained=chained, where=f"{where}: duration")
+        else:
+            default = self._default("duration_seconds", None)
+            if default is not None and chained:
+                default = min(int(default), limits.MAX_CHAINED_DURATION)  # a default is clamped, never an error
+            duration = (limits.validate_duration(int(default), chained=chained, where=f"{where}: duration")
+                        if default is not None else None)
+
+        session_name = self._session_name(role, options)
+        source_identity = options.source_identity or role.source_identity
+        if source_identity is None and self._default("source_identity", False) and not web:
+            source_identity = limits.default_session_name()
+        if source_identity is not None:
+            limits.validate_source_identity(source_identity, where=f"{where}: source_identity")
+        external_id = options.external_id if options.external_id is not None else role.external_id
+        if external_id is not None:
+            limits.validate_external_id(external_id, where=f"{where}: external_id")
+
+        serial = source.mfa_serial if not web else None
+        if serial:
+            limits.validate_mfa_serial(serial, where=f"{where}: mfa_serial")
+
+        tags = self._tags(role, options, reason)
+        transitive = tuple(dict.fromkeys((*role.transitive_tag_keys, *options.transitive_tag_keys)))
+        if web and (tags or transitive or external_id or source_identity):
+            raise ValidationError("AssumeRoleWithWebIdentity takes no session tags, External ID or "
+                                  "SourceIdentity from the caller (they come from the token)", where=where)
+        limits.validate_tags(tags, transitive, where=f"{where}: tags")
+
+        policy = self._policy(role, options)
+        policy_arns = tuple(dict.fromkeys((*role.policy_arns, *options.policy_arns)))
+        limits.validate_policy_arns(policy_arns, where=f"{where}: policy_arns")
+
+        request = AssumeRequest(
+            role_arn=role.role_arn, session_name=session_name, duration_seconds=duration,
+            external_id=external_id, mfa_serial=serial, mfa_code=None, tags=tags,
+            transitive_tag_keys=transitive, source_identity=source_identity, policy=policy,
+            policy_arns=policy_arns)
+        return Plan(role=role, api=StsApi.ASSUME_ROLE_WITH_WEB_IDENTITY if web else StsApi.ASSUME_ROLE,
+                    region=region, request=request, chained=chained, duration_seconds=duration,
+                    duration_explicit=explicit is not None, mfa_serial=serial, reason=reason,
+                    source=source.name if source.kind != "credential_source"
+                    else f"credential_source:{source.name}")
+
+    def _session_name(self, role: Role, options: AssumeOptions) -> str:
+        where = f"{role.name}: session_name"
+        if options.session_name is not None:
+            return limits.validate_session_name(options.session_name, where=where)
+        if role.role_session_name is not None:
+            return limits.validate_session_name(role.role_session_name, where=where)
+        template = self._default("session_name", None)
+        if template:
+            user, host = limits.local_user(), limits.local_host()
+            try:
+                text = str(template).format(user=user, host=host, profile=role.name)
+            except (KeyError, IndexError, ValueError):
+                raise ConfigError(f"session_name template {template!r} is not valid",
+                                  hint="use {user}, {host} and {profile}", where="defaults.session_name") from None
+            return limits.sanitise_session_name(text)
+        return limits.default_session_name()
+
+    def _tags(self, role: Role, options: AssumeOptions, reason: str | None) -> tuple[tuple[str, str], ...]:
+        merged: dict[str, tuple[str, str]] = {}
+        for key, value in (*role.session_tags, *options.tags):
+            merged[key.lower()] = (key, value)  # the call's tags override the role's (keys ignore case)
+        if role.reason_required and reason:
+            merged[REASON_TAG.lower()] = (REASON_TAG, limits.sanitise_tag_value(reason))
+        return tuple(merged.values())
+
+    def _policy(self, role: Role, options: AssumeOptions) -> str | None:
+        if options.policy_json is not None:
+            return limits.normalise_policy(options.policy_json, where=f"{role.name}: policy")
+        if role.policy_file:
+            path = os.path.expanduser(role.policy_file)
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    text = handle.read()
+            except OSError as exc:
+                raise ConfigError(f"cannot read session policy file {path}: {exc.strerror}",
+                                  where=f"{role.name}: policy_file") from None
+            return limits.normalise_policy(text, where=f"{role.name}: policy_file {path}")
+        return None
+
+    # ----------------------------------------------------------------- MFA state
+
+    def _mfa_key(self, serial: str) -> str:
+        return str(self.cache.key(MFA_PREFIX + serial))
+
+    def mfa_session_left(self, serial: str) -> float | None:
+        """Seconds left on the cached MFA session for ``serial`` (``None`` when there is none)."""
+        session = self.cache.get(self._mfa_key(serial))
+        return session.credentials.seconds_left(self.now()) if session is not None else None
+
+    def _cached(self, role: Role, options: AssumeOptions) -> Session | None:
+        """The valid cached session of ``role`` for ``options`` (role definition unchanged), else None."""
+        if not options.use_cache:
+            return None
+        key = self.cache.key(role.name, options.digest())
+        fingerprint = _role_fingerprint(role)
+        session: Session | None = self.cache.get(key, fingerprint=fingerprint)
+        if session is None:
+            return None
+        if role.reason_required:
+            # The reason travels as a session tag: a session bought for another reason is not this one.
+            wanted = limits.sanitise_tag_value((options.reason or "").strip())
+            if dict((k.lower(), v) for k, v in session.tags).get(REASON_TAG.lower()) != wanted:
+                return None
+        entry = self.cache.entry(key) if hasattr(self.cache, "entry") else None
+        if entry is not None and hasattr(self.cache, "restamp") and entry.stamp != self.cache.stamp:
+            # Verified against the current role definition: let the stdlib fast path trust it again.
+            self.cache.restamp(key, fingerprint=fingerprint)
+        return session
+
+    def needs_mfa_code(self, name_or_role: str | Role, options: AssumeOptions = AssumeOptions()) -> bool:
+        """True when obtaining the role now would need an MFA code: False while its session or the MFA
+        session of its serial is cached and valid, or when no MFA is involved."""
+        return self._serial_needing_code(self._role(name_or_role), options, []) is not None
+
+    def _serial_needing_code(self, role: Role, options: AssumeOptions, seen: list[str]) -> str | None:
+        if role.name in seen or self._cached(role, options) is not None:
+            return None
+        seen.append(role.name)
+        source = self._source(role)
+        if source.kind == "role" and source.role is not None:
+            inner = self._serial_needing_code(source.role, self._source_options(options), seen)
+            if inner:
+                return inner
+        serial = source.mfa_serial
+        if role.role_arn is None and not (source.kind == "static" and source.long_term):
+            serial = None
+        if serial is None:
+            return None
+        if source.kind == "static" and source.long_term and self.mfa_session_left(serial) is not None:
+            return None
+        return serial
+
+    def _code(self, serial: str, role: Role, run: _Run) -> str:
+        """The MFA code for ``serial``: the one given (used once), else the prompt, else MfaRequiredError."""
+        if run.code is not None:
+            code, run.code = run.code, None
+            return limits.validate_mfa_code(code, where=f"{role.name}: MFA code")
+        if self.prompt_mfa is None:
+            raise MfaRequiredError(serial, where=role.name)
+        return limits.validate_mfa_code(self.prompt_mfa(serial), where=f"{role.name}: MFA code")
+
+    # ----------------------------------------------------------------- obtaining
+
+    def obtain(self, name_or_role: str | Role, options: AssumeOptions = AssumeOptions()) -> Session:
+        """A valid session for the role: from the cache, or from STS (then cached and audited).
+
+        Raises ValidationError (preflight), MfaRequiredError, ConfigError (bad chain or files), StsError.
+        """
+        role = self._role(name_or_role)
+        return self._obtain(role, options, _Run(code=options.mfa_code))
+
+    def _source_options(self, options: AssumeOptions) -> AssumeOptions:
+        # Intermediate roles of a chain use their own configuration; only the reason and cache choice travel.
+        return AssumeOptions(reason=options.reason, use_cache=options.use_cache)
+
+    def _obtain(self, role: Role, options: AssumeOptions, run: _Run) -> Session:
+        if role.name in run.visiting:
+            loop = " -> ".join((*run.visiting, role.name))
+            raise ConfigError(f"source_profile loop: {loop}", hint="a role cannot be its own source",
+                              where=role.name)
+        plan = self.preflight(role, options)
+        cacheable = plan.api is not StsApi.STATIC or role.kind is not ProfileKind.STATIC
+        key = self.cache.key(role.name, options.digest())
+        if (hit := self._cached(role, options)) is not None:
+            return hit
+        run.visiting.append(role.name)
+        try:
+            with self.cache.lock(key):
+                # Single flight: another process may have fetched it while we waited for the lock.
+                if (hit := self._cached(role, options)) is not None:
+                    return hit
+                session = self._fetch(plan, options, run)
+                if cacheable and session.credentials.is_temporary:
+                    self.cache.put(key, session, fingerprint=_role_fingerprint(role))
+                return session
+        finally:
+            run.visiting.remove(role.name)
+
+    def _fetch(self, plan: Plan, options: AssumeOptions, run: _Run) -> Session:
+        role = plan.role
+        if plan.api is StsApi.ASSUME_ROLE_WITH_WEB_IDENTITY:
+            return self._web_identity(plan)
+        source = self._source(role)
+        if role.role_arn is None:
+            creds = self._source_credentials(source, role, options, run)
+            if plan.api is StsApi.GET_SESSION_TOKEN and plan.mfa_serial:
+                mfa = self._mfa_session(plan.mfa_serial, creds, plan, run)
+                return replace(mfa, profile=role.name, region=plan.region)
+            return Session(profile=role.name, credentials=creds, api=StsApi.STATIC, account_id=role.account_id,
+                           region=plan.region, created=self.now())
+
+        creds = self._source_credentials(source, role, options, run)
+        request = plan.request
+        assert request is not None  # a role plan always has one
+        if plan.mfa_serial:
+            if source.kind == "static" and source.long_term:
+                mfa = self._mfa_session(plan.mfa_serial, creds, plan, run)
+                creds = mfa.credentials
+                request = replace(request, mfa_serial=None)
+            else:
+                request = replace(request, mfa_code=self._code(plan.mfa_serial, role, run))
+        request = self._check_role_limits(plan, request, creds)
+        client = stsmod.make_client(self._boto(creds, plan.region), "sts", region=plan.region)
+        try:
+            result = stsmod.assume_role(client, request)
+        except StsError as exc:
+            self._audit(plan, request, StsApi.ASSUME_ROLE, error=exc)
+            raise
+        self._audit(plan, request, StsApi.ASSUME_ROLE, result=result)
+        return Session(profile=role.name, credentials=result.credentials, api=StsApi.ASSUME_ROLE,
+                       role_arn=role.role_arn, assumed_arn=result.assumed_arn,
+                       account_id=result.account_id or role.account_id, region=plan.region,
+                       session_name=request.session_name,
+                       source_identity=result.source_identity or request.source_identity,
+                       tags=request.tags, created=self.now())
+
+    def _check_role_limits(self, plan: Plan, request: AssumeRequest, creds: Credentials) -> AssumeRequest:
+        """Best effort: compare the duration with the role's MaxSessionDuration (iam:GetRole). Only asked
+        when the duration exceeds the 1-hour default maximum; unknown limits never block."""
+        duration = request.duration_seconds
+        if duration is None or duration <= limits.DEFAULT_MAX_SESSION_DURATION or plan.chained:
+            return request
+        arn = request.role_arn
+        if arn not in self._role_limits:
+            iam = stsmod.make_client(self._boto(creds, plan.region), "iam", region=plan.region, max_attempts=2)
+            info = stsmod.read_role_limits(iam, arn)
+            self._role_limits[arn] = info.max_session_duration if info else None
+        max_session = self._role_limits[arn]
+        if max_session is None or duration <= max_session:
+            return request
+        if not plan.duration_explicit:
+            return replace(request, duration_seconds=max_session)  # a default is clamped, never an error
+        limits.validate_duration(duration, max_session=max_session, where=f"{plan.role.name}: duration")
+        return request
+
+    def _boto(self, creds: Credentials | None, region: str, **kwargs: Any) -> Any:
+        if creds is not None:
+            kwargs.update(aws_access_key_id=creds.access_key_id, aws_secret_access_key=creds.secret_access_key,
+                          aws_session_token=creds.session_token)
+        try:
+            return self.boto_session_factory(region_name=region, **kwargs)
+        except Exception as exc:  # botocore raises ProfileNotFound etc. at session creation
+            raise stsmod.error_from(exc, "session", target=kwargs.get("profile_name")) from None
+
+    def _source_credentials(self, source: _Source, role: Role, options: AssumeOptions, run: _Run) -> Credentials:
+        if source.kind == "role" and source.role is not None:
+            return self._obtain(source.role, self._source_options(options), run).credentials
+        if source.kind == "static" and source.profile is not None:
+            values = source.profile.values
+            return Credentials(access_key_id=values["aws_access_key_id"],
+                               secret_access_key=values["aws_secret_access_key"],
+                               session_token=values.get("aws_session_token") or None)
+        if source.kind == "credential_source":
+            return self._credential_source(str(source.name), role)
+        # SSO, credential_process and the rest: botocore's own provider chain for that profile.
+        region = self._region(role, options)
+        session = self._boto(None, region, **({"profile_name": source.name} if source.name else {}))
+        try:
+            found = session.get_credentials()
+            frozen = found.get_frozen_credentials() if found is not None else None
+        except Exception as exc:
+            raise stsmod.error_from(exc, "resolving credentials", target=source.name) from None
+        if frozen is None or not frozen.access_key:
+            where = f"profile {source.name}" if source.name else "the default credential chain"
+            raise StsError(f"no credentials found for {where}", code="NoCredentials",
+                           hint="configure keys, SSO, credential_process or source_profile", where=role.name)
+        expiry = getattr(found, "_expiry_time", None)
+        return Credentials(access_key_id=frozen.access_key, secret_access_key=frozen.secret_key,
+                           session_token=frozen.token, expiration=expiry)
+
+    def _credential_source(self, name: str, role: Role) -> Credentials:
+        from botocore import credentials as bc
+
+        providers: dict[str, Callable[[], Any]] = {
+            "Environment": lambda: bc.EnvProvider().load(),
+            "EcsContainer": lambda: bc.ContainerProvider().load(),
+            "Ec2InstanceMetadata": lambda: bc.InstanceMetadataProvider(
+                iam_role_fetcher=bc.InstanceMetadataFetcher(timeout=2, num_attempts=2)).load(),
+        }
+        if name not in providers:
+            raise ConfigError(f"credential_source {name!r} is not supported",
+                              hint="use Environment, Ec2InstanceMetadata or EcsContainer", where=role.name)
+        try:
+            found = providers[name]()
+        except Exception as exc:
+            raise stsmod.error_from(exc, "resolving credentials", target=name) from None
+        if found is None:
+            raise StsError(f"credential_source {name} has no credentials", code="NoCredentials",
+                           where=role.name)
+        frozen = found.get_frozen_credentials()
+        return Credentials(access_key_id=frozen.access_key, secret_access_key=frozen.secret_key,
+                           session_token=frozen.token, expiration=getattr(found, "_expiry_time", None))
+
+    def _mfa_session(self, serial: str, keys: Credentials, plan: Plan, run: _Run) -> Session:
+        """The GetSessionToken session for ``serial``: cached and shared by every role with that serial."""
+        key = self._mfa_key(serial)
+        if (hit := self.cache.get(key)) is not None:
+            return hit
+        with self.cache.lock(key):
+            if (hit := self.cache.get(key)) is not None:
+                return hit
+            code = self._code(serial, plan.role, run)
+            duration = int(self._default("mfa_session_seconds", 43200))
+            if plan.api is StsApi.GET_SESSION_TOKEN and plan.duration_seconds:
+                duration = plan.duration_seconds
+            limits.validate_duration(duration, maximum=limits.MAX_USER_SESSION_DURATION,
+                                     where="defaults.mfa_session_seconds")
+            client = stsmod.make_client(self._boto(keys, plan.region), "sts", region=plan.region)
+            try:
+                result = stsmod.get_session_token(client, duration_seconds=duration, mfa_serial=serial,
+                                                  mfa_code=code)
+            except StsError as exc:
+                self._audit(plan, None, StsApi.GET_SESSION_TOKEN, error=exc, duration=duration)
+                raise
+            self._audit(plan, None, StsApi.GET_SESSION_TOKEN, result=result, duration=duration)
+            session = Session(profile=MFA_PREFIX + serial, credentials=result.credentials,
+                              api=StsApi.GET_SESSION_TOKEN, account_id=plan.role.account_id,
+                              region=plan.region, created=self.now())
+            self.cache.put(key, session, fingerprint=serial)
+            return session
+
+    def _web_identity(self, plan: Plan) -> Session:
+        role = plan.role
+        request = plan.request
+        assert request is not None and role.role_arn is not None
+        token_file = role.web_identity_token_file
+        if token_file is None:
+            profile = self.catalogue.profiles.get(role.name)
+            token_file = profile.get("web_identity_token_file") if profile else None
+        if not token_file:
+            raise ConfigError("web identity role has no web_identity_token_file", where=role.name)
+        path = os.path.expanduser(token_file)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                token = handle.read().strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read web identity token file {path}: {exc.strerror}",
+                              where=f"{role.name}: web_identity_token_file") from None
+        # The token is the credential: the call is unsigned, so no source credentials are needed.
+        client = stsmod.make_client(self._boto(None, plan.region), "sts", region=plan.region, unsigned=True)
+        api = StsApi.ASSUME_ROLE_WITH_WEB_IDENTITY
+        try:
+            result = stsmod.assume_role_with_web_identity(
+                client, role_arn=role.role_arn, web_identity_token=token, session_name=request.session_name,
+                duration_seconds=request.duration_seconds, policy=request.policy,
+                policy_arns=request.policy_arns)
+        except StsError as exc:
+            self._audit(plan, request, api, error=exc)
+            raise
+        self._audit(plan, request, api, result=result)
+        return Session(profile=role.name, credentials=result.credentials, api=api, role_arn=role.role_arn,
+                       assumed_arn=result.assumed_arn, account_id=result.account_id or role.account_id,
+                       region=plan.region, session_name=request.session_name,
+                       source_identity=result.source_identity, created=self.now())
+
+    def _audit(self, plan: Plan, request: AssumeRequest | None, api: StsApi, *,
+               result: stsmod.StsResult | None = None, error: StsError | None = None,
+               duration: int | None = None) -> None:
+        expiration = result.credentials.expiration if result is not None else None
+        try:
+            self.audit.record(
+                profile=plan.role.name, api=str(api), outcome="error" if error else "ok",
+                role_arn=plan.role.role_arn if api is not StsApi.GET_SESSION_TOKEN else None,
+                session_name=request.session_name if request else None,
+                source_identity=request.source_identity if request else None,
+                tags=request.tags if request else (), reason=plan.reason,
+                duration_seconds=duration if duration is not None else (request.duration_seconds if request else None),
+                assumed_arn=result.assumed_arn if result else None,
+                expiration=format_time(expiration) if expiration else None,
+                error_code=error.code if error else None, error=error.message if error else None)
+        except OSError:
+            pass  # an unwritable audit folder must not cost the user their session
+
+
+def describe_plan(plan: Plan) -> Mapping[str, Any]:
+    """A secret-free summary of a plan for a preview (TUI) or ``--dry-run`` (CLI)."""
+    request = plan.request
+    summary: dict[str, Any] = {"profile": plan.role.name, "api": str(plan.api), "region": plan.region,
+                               "chained": plan.chained, "source": plan.source, "mfa_serial": plan.mfa_serial,
+                               "reason": plan.reason, "duration_seconds": plan.duration_seconds}
+    if request is not None:
+        summary.update(role_arn=request.role_arn, session_name=request.session_name,
+                       source_identity=request.source_identity, tags=dict(request.tags),
+                       transitive_tag_keys=list(request.transitive_tag_keys),
+                       external_id="****" if request.external_id else None,
+                       policy=request.policy is not None, policy_arns=list(request.policy_arns))
+    return summary
