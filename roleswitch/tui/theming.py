@@ -1,0 +1,135 @@
+"""Turn roleswitch theme files into Textual themes and install them on the app.
+
+The pure core (:mod:`roleswitch.core.themes`) reads and validates the TOML; this module converts each spec
+to a :class:`textual.theme.Theme`, checks what only Textual can check (its own variable names, that its
+colour system can be generated), registers the themes and picks one. Nothing here raises for a broken
+theme file or an unknown theme name: every problem goes into one warning notification and the app falls
+back to :data:`~roleswitch.core.themes.DEFAULT_THEME`.
+
+The app declares roleswitch's own variables (``$rs-prod``...) for every theme, including Textual's
+built-in ones, by returning :data:`THEME_VARIABLE_DEFAULTS` from ``get_theme_variable_defaults``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+from textual.app import App
+from textual.theme import Theme
+
+from roleswitch.core.themes import (
+    APP_VARIABLES,
+    DEFAULT_THEME,
+    ThemeProblem,
+    ThemeSpec,
+    load_themes,
+    theme_dirs,
+)
+
+THEME_VARIABLE_DEFAULTS: dict[str, str] = {
+    "rs-expiry-warning": "#E8B341",   # session expires within the refresh margin
+    "rs-expiry-critical": "#F2555A",  # under a minute left, or expired
+    "rs-prod": "#F2555A",             # account environment = prod
+    "rs-staging": "#E8A23B",
+    "rs-dev": "#4CC38A",
+}
+
+NOTIFY_TITLE = "Themes"
+NOTIFY_TIMEOUT = 15.0
+_MAX_LISTED = 8  # beyond this, the notification says "and N more" rather than filling the screen
+
+
+@lru_cache(maxsize=1)
+def textual_variable_names() -> frozenset[str]:
+    """Every variable name Textual's colour system defines (what a theme may override)."""
+    return frozenset(Theme(name="probe", primary="#000000").to_color_system().generate())
+
+
+def to_textual_theme(spec: ThemeSpec) -> Theme:
+    """Convert a validated spec; raises ValueError when Textual cannot use it (unknown variable...)."""
+    unknown = sorted(name for name in spec.variables
+                     if name not in APP_VARIABLES and name not in textual_variable_names())
+    if unknown:
+        raise ValueError(f"variables.{unknown[0]}: unknown theme variable {unknown[0]!r} "
+                         f"(roleswitch's: {', '.join(APP_VARIABLES)}, or one of Textual's theme variables)")
+    theme = Theme(name=spec.name, dark=spec.dark, luminosity_spread=spec.luminosity_spread,
+                  text_alpha=spec.text_alpha, variables=dict(spec.variables), **spec.colours())
+    try:
+        theme.to_color_system().generate()  # the same step Textual runs when the theme is applied
+    except Exception as exc:  # Textual raises ColorParseError, ValueError...: any means "unusable"
+        raise ValueError(f"Textual cannot use this theme ({exc})") from None
+    return theme
+
+
+def convert_themes(specs: Mapping[str, ThemeSpec]) -> tuple[dict[str, Theme], list[ThemeProblem]]:
+    """Convert every spec; a spec Textual rejects becomes a problem instead."""
+    themes: dict[str, Theme] = {}
+    problems: list[ThemeProblem] = []
+    for name, spec in specs.items():
+        try:
+            themes[name] = to_textual_theme(spec)
+        except ValueError as exc:
+            problems.append(ThemeProblem(spec.path or name, str(exc)))
+    return themes, problems
+
+
+def problems_message(problems: Iterable[ThemeProblem]) -> str:
+    """One notification body listing every problem (capped), one line each."""
+    items = list(problems)
+    lines = [f"• {problem.one_line()}" for problem in items[:_MAX_LISTED]]
+    if len(items) > _MAX_LISTED:
+        lines.append(f"… and {len(items) - _MAX_LISTED} more")
+    return "\n".join(lines)
+
+
+def _configured_theme(app: App[object]) -> str | None:
+    settings = getattr(app, "settings", None)
+    theme = getattr(settings, "theme", None)
+    return theme if isinstance(theme, str) and theme else None
+
+
+def choose_theme(available: Iterable[str], requested: str | None, configured: str | None,
+                 ) -> tuple[str, list[ThemeProblem]]:
+    """Pick the first known of requested (--theme), configured (settings.theme), the default; each unknown
+    name is a problem. Falls back to Textual's own dark theme only if even the default is missing."""
+    names = set(available)
+    problems: list[ThemeProblem] = []
+    for source, name in (("--theme", requested), ("settings.theme", configured)):
+        if not name:
+            continue
+        if name in names:
+            return name, problems
+        known = ", ".join(sorted(n for n in names if n.startswith("roleswitch-"))) or "none"
+        problems.append(ThemeProblem(source, f"unknown theme {name!r} (roleswitch themes: {known}; "
+                                             "the command palette lists all)"))
+    if DEFAULT_THEME in names:
+        return DEFAULT_THEME, problems
+    return "textual-dark", problems
+
+
+def install_themes(app: App[object], requested: str | None, *, configured: str | None = None,
+                   directories: Iterable[str] | None = None, notify: bool = True) -> list[ThemeProblem]:
+    """Load built-in and user themes, register them on ``app``, select one, and report problems once.
+
+    ``requested`` is ``--theme``; ``configured`` is ``settings.theme`` (read from ``app.settings.theme``
+    when not given). ``directories`` defaults to the built-in folder then the user's themes folder.
+    Call it from ``on_mount`` (the notification needs a running app). Never raises for bad themes;
+    returns the problems (also shown in one warning notification when ``notify``).
+    """
+    specs, problems = load_themes(theme_dirs() if directories is None else directories)
+    themes, conversion_problems = convert_themes(specs)
+    problems.extend(conversion_problems)
+    for theme in themes.values():
+        app.register_theme(theme)
+    if configured is None:
+        configured = _configured_theme(app)
+    name, choice_problems = choose_theme(app.available_themes, requested, configured)
+    problems.extend(choice_problems)
+    app.theme = name
+    if problems and notify:
+        count = len(problems)
+        title = f"{NOTIFY_TITLE}: {count} problem{'s' if count != 1 else ''}, using {name}"
+        app.notify(problems_message(problems), title=title, severity="warning", timeout=NOTIFY_TIMEOUT,
+                   markup=False)
+    return problems

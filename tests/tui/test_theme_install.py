@@ -1,0 +1,188 @@
+"""roleswitch.tui.theming driven through a real Textual app (run_test pilot).
+
+A tiny app stands in for the roleswitch app so the theme machinery is tested on its own: it uses the
+roleswitch variables in its CSS exactly as the real app does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.color import Color
+from textual.widgets import Static
+
+from roleswitch.core.themes import APP_VARIABLES, builtin_themes_dir, load_theme_file
+from roleswitch.tui.theming import THEME_VARIABLE_DEFAULTS, install_themes
+
+BUILTIN = builtin_themes_dir()
+
+
+def sync(test):
+    """Run an async pilot test with asyncio.run (the project has no pytest async plugin)."""
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return wrapper
+
+
+class FakeSettings:
+    """Stands in for core.settings.Settings: only ``theme`` is read."""
+
+    def __init__(self, theme: str | None) -> None:
+        self.theme = theme
+
+
+class ThemedApp(App[None]):
+    CSS = """
+    #prod { color: $rs-prod; background: $rs-expiry-warning; }
+    #dev { color: $rs-dev; }
+    """
+
+    def __init__(self, requested: str | None = None, *, settings_theme: str | None = None,
+                 user_dir: str | None = None) -> None:
+        super().__init__()
+        self.requested = requested
+        self.settings = FakeSettings(settings_theme)
+        self.directories = [BUILTIN] + ([user_dir] if user_dir else [])
+        self.notifications: list[tuple[str, str, str]] = []
+        self.problems: list = []
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {**super().get_theme_variable_defaults(), **THEME_VARIABLE_DEFAULTS}
+
+    def compose(self) -> ComposeResult:
+        yield Static("prod", id="prod")
+        yield Static("dev", id="dev")
+
+    def on_mount(self) -> None:
+        self.problems = install_themes(self, self.requested, directories=self.directories)
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout=None,
+               markup: bool = True) -> None:
+        self.notifications.append((title, message, severity))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+
+def builtin_variable(theme: str, name: str) -> Color:
+    return Color.parse(load_theme_file(os.path.join(BUILTIN, f"{theme}.toml")).variables[name])
+
+
+def write(directory, name: str, text: str) -> str:
+    path = os.path.join(str(directory), name)
+    with open(path, "w") as handle:
+        handle.write(text)
+    return path
+
+
+@sync
+async def test_default_theme_is_roleswitch_dark_without_notification() -> None:
+    app = ThemedApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        assert app.theme == "roleswitch-dark"
+        assert app.notifications == [] and app.problems == []
+        assert app.query_one("#prod").styles.color == builtin_variable("roleswitch-dark", "rs-prod")
+        assert {"roleswitch-dark", "roleswitch-light", "roleswitch-high-contrast"} <= set(app.available_themes)
+
+
+@pytest.mark.parametrize(("requested", "configured", "expected"), [
+    ("roleswitch-light", None, "roleswitch-light"),
+    ("roleswitch-light", "roleswitch-high-contrast", "roleswitch-light"),  # --theme beats the config file
+    (None, "roleswitch-high-contrast", "roleswitch-high-contrast"),
+    ("nord", None, "nord"),  # Textual's own themes stay available
+])
+@sync
+async def test_requested_then_configured_then_default(requested, configured, expected) -> None:
+    app = ThemedApp(requested, settings_theme=configured)
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        assert app.theme == expected and app.notifications == []
+
+
+@sync
+async def test_textual_theme_gets_roleswitch_variable_defaults() -> None:
+    app = ThemedApp("nord")
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        assert app.query_one("#dev").styles.color == Color.parse(THEME_VARIABLE_DEFAULTS["rs-dev"])
+
+
+@sync
+async def test_switching_theme_at_runtime_recolours_roleswitch_variables() -> None:
+    app = ThemedApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        app.theme = "roleswitch-high-contrast"
+        await pilot.pause()
+        assert app.query_one("#prod").styles.color == builtin_variable("roleswitch-high-contrast", "rs-prod")
+        assert app.query_one("#prod").styles.background == builtin_variable(
+            "roleswitch-high-contrast", "rs-expiry-warning")
+
+
+@sync
+async def test_palette_lists_roleswitch_themes_and_selects_one() -> None:
+    app = ThemedApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.action_change_theme()
+        await pilot.pause()
+        await pilot.press(*"roleswitch-light")
+        await pilot.pause(0.3)  # the palette searches in a worker
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.theme == "roleswitch-light"
+
+
+@sync
+async def test_broken_user_themes_are_reported_together_and_default_is_used(tmp_path) -> None:
+    broken = [
+        write(tmp_path, "a-syntax.toml", 'name = "x"\nprimary = \n'),
+        write(tmp_path, "b-colour.toml", 'name = "b"\nprimary = "#12345"\n'),
+        write(tmp_path, "c-textual-var.toml", 'name = "c"\nprimary = "#123456"\n[variables]\nbordr = "#fff"\n'),
+    ]
+    write(tmp_path, "good.toml", 'name = "ocean"\nprimary = "#1b6ca8"\nbackground = "#0b1d2b"\n')
+    app = ThemedApp("missing-theme", settings_theme=None, user_dir=str(tmp_path))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert app.theme == "roleswitch-dark"
+        assert "ocean" in app.available_themes  # a good user theme survives its broken neighbours
+        assert len(app.notifications) == 1
+        title, message, severity = app.notifications[0]
+        assert severity == "warning" and title == "Themes: 4 problems, using roleswitch-dark"
+        for path in broken:
+            assert path in message
+        assert "unknown theme variable 'bordr'" in message
+        assert "--theme: unknown theme 'missing-theme'" in message
+        assert len(message.splitlines()) == 4
+
+
+@sync
+async def test_unknown_requested_falls_back_to_configured(tmp_path) -> None:
+    app = ThemedApp("nope", settings_theme="roleswitch-light")
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        assert app.theme == "roleswitch-light"
+        assert len(app.notifications) == 1 and "'nope'" in app.notifications[0][1]
+
+
+@sync
+async def test_user_theme_may_redefine_a_builtin_one(tmp_path) -> None:
+    write(tmp_path, "mine.toml", 'name = "roleswitch-dark"\nprimary = "#aa00aa"\n'
+                                 '[variables]\nrs-prod = "#ff00ff"\n')
+    app = ThemedApp(user_dir=str(tmp_path))
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        assert app.theme == "roleswitch-dark" and app.notifications == []
+        assert app.query_one("#prod").styles.color == Color.parse("#ff00ff")
+        # variables the user file leaves out fall back to the roleswitch defaults, not to a CSS error
+        assert app.query_one("#dev").styles.color == Color.parse(THEME_VARIABLE_DEFAULTS["rs-dev"])
+
+
+def test_variable_defaults_cover_exactly_the_roleswitch_variables() -> None:
+    assert tuple(THEME_VARIABLE_DEFAULTS) == APP_VARIABLES
