@@ -104,7 +104,7 @@ def quote_nu(value: str) -> str:
         elif char == "\t":
             out.append("\\t")
         elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append("\\u{%x}" % ord(char))
+            out.append("\\u{" + format(ord(char), "x") + "}")
         else:
             out.append(char)
     return '"' + "".join(out) + '"'
