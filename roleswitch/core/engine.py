@@ -150,6 +150,9 @@ class Engine:
 
     # ----------------------------------------------------------------- configuration helpers
 
+    def _created(self) -> Any:
+        return self.now().replace(microsecond=0)  # the cache keeps whole seconds
+
     def _default(self, name: str, fallback: Any) -> Any:
         defaults = getattr(self.settings, "defaults", None)
         value = getattr(defaults, name, None)
@@ -187,7 +190,7 @@ class Engine:
             name = role.source_profile
             src_role, profile = self._lookup(name)
             if src_role is not None and src_role.role_arn and name != role.name:
-                return _Source("role", name, role=src_role, chained=True)
+                return _Source("role", name, role=src_role, chained=True, mfa_serial=role.mfa_serial)
             if profile is not None and profile.has_static_keys:
                 long_term = not profile.get("aws_session_token")
                 return _Source("static", name, profile=profile, long_term=long_term,
@@ -435,7 +438,7 @@ class Engine:
                 mfa = self._mfa_session(plan.mfa_serial, creds, plan, run)
                 return replace(mfa, profile=role.name, region=plan.region)
             return Session(profile=role.name, credentials=creds, api=StsApi.STATIC, account_id=role.account_id,
-                           region=plan.region, created=self.now())
+                           region=plan.region, created=self._created())
 
         creds = self._source_credentials(source, role, options, run)
         request = plan.request
@@ -460,7 +463,7 @@ class Engine:
                        account_id=result.account_id or role.account_id, region=plan.region,
                        session_name=request.session_name,
                        source_identity=result.source_identity or request.source_identity,
-                       tags=request.tags, created=self.now())
+                       tags=request.tags, created=self._created())
 
     def _check_role_limits(self, plan: Plan, request: AssumeRequest, creds: Credentials) -> AssumeRequest:
         """Best effort: compare the duration with the role's MaxSessionDuration (iam:GetRole). Only asked
@@ -512,7 +515,7 @@ class Engine:
             where = f"profile {source.name}" if source.name else "the default credential chain"
             raise StsError(f"no credentials found for {where}", code="NoCredentials",
                            hint="configure keys, SSO, credential_process or source_profile", where=role.name)
-        expiry = getattr(found, "_expiry_time", None)
+        expiry = stsmod.utc_seconds(getattr(found, "_expiry_time", None))
         return Credentials(access_key_id=frozen.access_key, secret_access_key=frozen.secret_key,
                            session_token=frozen.token, expiration=expiry)
 
@@ -537,7 +540,7 @@ class Engine:
                            where=role.name)
         frozen = found.get_frozen_credentials()
         return Credentials(access_key_id=frozen.access_key, secret_access_key=frozen.secret_key,
-                           session_token=frozen.token, expiration=getattr(found, "_expiry_time", None))
+                           session_token=frozen.token, expiration=stsmod.utc_seconds(getattr(found, "_expiry_time", None)))
 
     def _mfa_session(self, serial: str, keys: Credentials, plan: Plan, run: _Run) -> Session:
         """The GetSessionToken session for ``serial``: cached and shared by every role with that serial."""
@@ -563,7 +566,7 @@ class Engine:
             self._audit(plan, None, StsApi.GET_SESSION_TOKEN, result=result, duration=duration)
             session = Session(profile=MFA_PREFIX + serial, credentials=result.credentials,
                               api=StsApi.GET_SESSION_TOKEN, account_id=plan.role.account_id,
-                              region=plan.region, created=self.now())
+                              region=plan.region, created=self._created())
             self.cache.put(key, session, fingerprint=serial)
             return session
 
@@ -599,7 +602,7 @@ class Engine:
         return Session(profile=role.name, credentials=result.credentials, api=api, role_arn=role.role_arn,
                        assumed_arn=result.assumed_arn, account_id=result.account_id or role.account_id,
                        region=plan.region, session_name=request.session_name,
-                       source_identity=result.source_identity, created=self.now())
+                       source_identity=result.source_identity, created=self._created())
 
     def _audit(self, plan: Plan, request: AssumeRequest | None, api: StsApi, *,
                result: stsmod.StsResult | None = None, error: StsError | None = None,

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import botocore.exceptions as bexc
@@ -104,10 +105,20 @@ def make_client(session: Any, service: str = "sts", *, region: str | None = None
     return session.client(service, region_name=region or DEFAULT_STS_REGION, config=config)
 
 
+def utc_seconds(value: datetime | str | None) -> datetime | None:
+    """An expiry as aware UTC with whole seconds (botocore gives tzlocal with microseconds; the cache
+    stores whole seconds, so both forms must compare equal)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_time(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
 def _credentials(data: dict[str, Any]) -> Credentials:
-    expiration = data.get("Expiration")
-    if isinstance(expiration, str):
-        expiration = parse_time(expiration)
+    expiration = utc_seconds(data.get("Expiration"))
     return Credentials(access_key_id=data["AccessKeyId"], secret_access_key=data["SecretAccessKey"],
                        session_token=data.get("SessionToken"), expiration=expiration)
 
