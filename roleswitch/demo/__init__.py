@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from roleswitch.demo import seed as _seed
 
-__all__ = ["DemoEnv", "SCRUBBED_VARIABLES", "apply_env", "print_env", "run_shell", "start_demo"]
+__all__ = ["DemoEnv", "SCRUBBED_VARIABLES", "apply_env", "populate", "print_env", "run_shell", "start_demo"]
 
 # Variables of the caller's shell that would override or confuse the demo's files.
 SCRUBBED_VARIABLES: tuple[str, ...] = (
@@ -149,8 +149,7 @@ def start_demo(*, port: int = 0, root: str | None = None, keep: bool = False) ->
         host, real_port = server.get_host_and_port()
         endpoint = f"http://{host}:{real_port}"
         _reset(endpoint)
-        seeded = _seed.seed(endpoint)
-        yield _write_files(folder, endpoint, seeded)
+        yield populate(endpoint, folder)
     finally:
         server.stop()
         if not keep:
@@ -163,6 +162,12 @@ def start_demo(*, port: int = 0, root: str | None = None, keep: bool = False) ->
                         shutil.rmtree(path, ignore_errors=True)
                     elif os.path.exists(path):
                         os.unlink(path)
+
+
+def populate(endpoint: str, root: str) -> DemoEnv:
+    """Seed the demo's IAM into an already running (and empty) moto at ``endpoint`` and write the demo's
+    files into the existing folder ``root``; no cleanup. For tests that share one moto server."""
+    return _write_files(root, endpoint, _seed.seed(endpoint))
 
 
 _FILES = ("aws-config", "aws-credentials", "config.toml", "ci-token.jwt", "cache", "data")
