@@ -42,6 +42,9 @@ except ImportError:  # pragma: no cover - depends on the Python version
 
 FORMAT_VERSION = 1
 DEFAULT_MARGIN_SECONDS = 300
+# credential_process callers (botocore) refresh when < 15 min are left and fail if a refresh still returns
+# credentials with < 10 min: never hand them a session closer than 11 minutes to its end.
+PROCESS_MARGIN_SECONDS = 660
 SESSIONS = "sessions"
 LOCKS = "locks"
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
