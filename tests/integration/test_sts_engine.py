@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -19,7 +20,7 @@ import pytest
 
 from roleswitch.core.audit import AuditLog
 from roleswitch.core.cache import CredentialCache
-from roleswitch.core.engine import REASON_TAG, AssumeOptions, Engine
+from roleswitch.core.engine import REASON_TAG, AssumeOptions, Engine, shared_boto_session
 from roleswitch.core.errors import MfaRequiredError, NotFoundError, ValidationError
 from roleswitch.core.model import AwsProfile, ProfileKind, Role, StsApi
 
@@ -66,7 +67,7 @@ class Recorder:
     sent_headers: list[dict[str, str]] = field(default_factory=list)
 
     def __call__(self, **kwargs: Any) -> boto3.Session:
-        session = boto3.Session(**kwargs)
+        session = shared_boto_session(**kwargs)  # the engine's default factory, plus recording hooks
         key, token = kwargs.get("aws_access_key_id"), kwargs.get("aws_session_token")
 
         def record(params: dict[str, Any], model: Any, **_: Any) -> None:
@@ -387,8 +388,8 @@ def test_sso_or_process_source_resolved_by_botocore(tmp_path: Any, aws_env: Any,
     # A credential_process source: botocore's own provider runs it; roleswitch then assumes the role.
     script = tmp_path / "creds.py"
     script.write_text("import json; print(json.dumps({'Version': 1, 'AccessKeyId': 'AKIAPROCESS0000EXAMPLE',"
-                      f" 'SecretAccessKey': 'process-secret'}}))\n")
-    import sys
+                      " 'SecretAccessKey': 'process-secret'}))\n")
+
 
     aws_env.write_config(f"[default]\nregion = us-east-1\n[profile proc]\ncredential_process = "
                          f"{sys.executable} {script}\n")
