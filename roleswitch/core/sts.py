@@ -25,8 +25,7 @@ from roleswitch.core.errors import StsError
 from roleswitch.core.model import Credentials, parse_time
 
 DEFAULT_STS_REGION = "us-east-1"
-MAX_ATTEMPTS = 5
-RETRY_CONFIG: dict[str, Any] = {"mode": "standard", "max_attempts": MAX_ATTEMPTS}
+MAX_ATTEMPTS = 5  # botocore counts retries here: one call plus up to five retries
 
 _THROTTLING = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
                "RequestThrottled", "RequestThrottledException", "SlowDown"}
