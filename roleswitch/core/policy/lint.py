@@ -391,9 +391,10 @@ def _lint_statement(st: dict[str, Any], *, role_account: str | None, known: set[
                     (f"{'third-party ' if third_party else ''}{_label(account, names)} is trusted without an "
                      "sts:ExternalId condition: anyone that account acts for could trick it into using this role"
                      " (confused deputy); require StringEquals sts:ExternalId"), st))
-            if _is_root(value) and not has_conditions:
+            # Cross-account roots without conditions are already a confused-deputy finding.
+            if _is_root(value) and not has_conditions and not cross:
                 findings.append(Finding(
-                    "account-root-principal", MEDIUM if (account == role_account or not cross) else LOW,
+                    "account-root-principal", MEDIUM,
                     f"every IAM identity in {_label(account, names)} whose own policies allow sts:AssumeRole can"
                     " assume this role, with no condition; name the roles or users (aws:PrincipalArn)", st))
         elif kind == "Federated" and ":oidc-provider/" in value:
@@ -472,6 +473,8 @@ def lint_trust(trust: Mapping[str, Any] | str | None, *, role_account: str | Non
                                     "no Allow statement grants sts:AssumeRole or a federated assume action"))
         mfa_enforced = _deny_without_mfa(doc)
         for st in allows:
+            if not any(allows_action(st, a) for a in _ASSUME_ACTIONS):
+                continue  # e.g. a statement granting only sts:TagSession: judged with the assume statements
             findings.extend(_lint_statement(st, role_account=role_account, known=known, names=names,
                                             privileged=privileged, mfa_enforced=mfa_enforced))
         if session_tags and not _grants(doc, "sts:TagSession"):
