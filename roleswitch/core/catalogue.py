@@ -1,0 +1,211 @@
+"""The catalogue: every role roleswitch can get credentials for, from ``~/.aws`` and from its own TOML.
+
+Each entry is a :class:`~roleswitch.core.model.Role` with a stable name usable on the command line (the AWS
+profile name, or the ``[roles.<name>]`` key). Favorites come first, in favorites order, then roles sorted by
+account alias and name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, fields
+
+from roleswitch.core import awsconfig, paths
+from roleswitch.core.errors import ConfigError, NotFoundError
+from roleswitch.core.model import Account, AwsProfile, ProfileKind, Role
+from roleswitch.core.settings import RoleSettings, Settings, load_settings
+
+__all__ = ["Catalogue", "load_catalogue", "role_fingerprint"]
+
+# A role whose source credentials are themselves a role session: STS caps the chained session at 1 hour.
+# SSO credentials are role sessions too (AWSReservedSSO_*), and so are web identity ones.
+_ROLE_SESSION_KINDS = (ProfileKind.ROLE, ProfileKind.WEB_IDENTITY, ProfileKind.SSO)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Roles from both sources, the AWS profiles they came from, the settings and the sso-sessions.
+
+    ``warnings`` lists harmless problems (e.g. a favorite that names no role) for the UI to show.
+    """
+
+    roles: tuple[Role, ...]
+    profiles: dict[str, AwsProfile]
+    settings: Settings
+    sso_sessions: dict[str, dict[str, str]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {role.name: role for role in self.roles})
+
+    def get(self, name: str) -> Role:
+        """The role called ``name``. Raises NotFoundError with the closest names as a hint."""
+        role = self._by_name.get(name)  # type: ignore[attr-defined]
+        if role is not None:
+            return role
+        import difflib
+
+        close = difflib.get_close_matches(name, list(self._by_name), n=3, cutoff=0.6)  # type: ignore[attr-defined]
+        hint = f"did you mean {', '.join(close)}?" if close else "run `roleswitch list` to see the names"
+        raise NotFoundError(f"no role or profile named {name!r}", hint=hint)
+
+    def names(self) -> list[str]:
+        """Every role name, in catalogue order."""
+        return [role.name for role in self.roles]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name  # type: ignore[attr-defined]
+
+
+def _int_or_none(value: str | None, where: str, warnings: list[str]) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        warnings.append(f"{where}: duration_seconds {value!r} is not a number; ignored")
+        return None
+
+
+class _Accounts:
+    """Account objects by id: the configured ones, else one bare Account per id (shared, built once)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._by_id = {account.id: account for account in settings.accounts.values()}
+
+    def __call__(self, account_id: str | None) -> Account | None:
+        if not account_id:
+            return None
+        account = self._by_id.get(account_id)
+        if account is None:
+            account = self._by_id[account_id] = Account(id=account_id)
+        return account
+
+
+_ROLE_DEFAULTS = {f.name: f.default for f in fields(Role)}
+_new = object.__new__
+
+
+def _fast_role(**values: object) -> Role:
+    # Same object as Role(**values) (Role has no __post_init__), built without the frozen __init__'s 22
+    # object.__setattr__ calls: this runs for each of thousands of AWS profiles on every start.
+    role = _new(Role)
+    role.__dict__.update(_ROLE_DEFAULTS, **values)
+    return role
+
+
+def _arn_account(arn: str | None) -> str | None:
+    if arn and arn.count(":") >= 5:
+        return arn.split(":")[4] or None
+    return None
+
+
+def _from_profile(profile: AwsProfile, accounts: _Accounts, config_path: str, warnings: list[str]) -> Role:
+    get = profile.values.get
+    role_arn = get("role_arn")
+    return _fast_role(
+        name=profile.name,
+        origin="aws",
+        kind=profile.kind,
+        role_arn=role_arn,
+        account=accounts(_arn_account(role_arn) or get("sso_account_id")),
+        source_profile=get("source_profile"),
+        credential_source=get("credential_source"),
+        mfa_serial=get("mfa_serial"),
+        external_id=get("external_id"),
+        duration_seconds=_int_or_none(get("duration_seconds"), f"{config_path}: [{profile.name}]", warnings),
+        role_session_name=get("role_session_name"),
+        region=get("region"),
+        web_identity_token_file=get("web_identity_token_file"),
+    )
+
+
+def _from_settings(role: RoleSettings, accounts: _Accounts) -> Role:
+    return Role(
+        name=role.name,
+        origin="roleswitch",
+        kind=ProfileKind.WEB_IDENTITY if role.web_identity_token_file else ProfileKind.ROLE,
+        role_arn=role.role_arn,
+        account=accounts(_arn_account(role.role_arn)),
+        source_profile=role.source_profile,
+        credential_source=role.credential_source,
+        mfa_serial=role.mfa_serial,
+        external_id=role.external_id,
+        duration_seconds=role.duration_seconds,
+        role_session_name=role.session_name,
+        source_identity=role.source_identity,
+        region=role.region,
+        session_tags=role.tags,
+        transitive_tag_keys=role.transitive_tags,
+        policy_arns=role.policy_arns,
+        policy_file=role.policy_file,
+        reason_required=role.reason_required,
+        web_identity_token_file=role.web_identity_token_file,
+        description=role.description,
+    )
+
+
+def _with(role: Role, **changes: object) -> Role:
+    # dataclasses.replace without re-running the frozen __init__ (see _fast_role).
+    new = _new(Role)
+    new.__dict__.update(role.__dict__, **changes)
+    return new
+
+
+def load_catalogue(*, config_path: str | None = None, credentials_path: str | None = None,
+                   settings_path: str | None = None) -> Catalogue:
+    """Build the catalogue from the AWS files and roleswitch's config.
+
+    Raises ConfigError for invalid files and when a name is both an AWS profile and a roleswitch role.
+    """
+    settings = load_settings(settings_path)
+    profiles, sso_sessions = awsconfig._load_all(config_path, credentials_path)
+    aws_config = config_path or paths.aws_config_file()
+    warnings: list[str] = []
+    accounts = _Accounts(settings)
+    by_name: dict[str, Role] = {}
+    for profile in profiles.values():
+        by_name[profile.name] = _from_profile(profile, accounts, aws_config, warnings)
+    for name, role_settings in settings.roles.items():
+        if name in by_name:
+            raise ConfigError(
+                f"'{name}' is both an AWS profile ({aws_config} or its credentials file) and a role in "
+                f"{settings.path}", hint="rename one of them: names must be unique", where=settings.path)
+        by_name[name] = _from_settings(role_settings, accounts)
+
+    favorites = [name for name in settings.favorites if name in by_name]
+    for name in settings.favorites:
+        if name not in by_name:
+            warnings.append(f"{settings.path}: favorite {name!r} names no role or profile")
+    rank = {name: i for i, name in enumerate(favorites)}
+
+    roles = []
+    for role in by_name.values():
+        source = by_name.get(role.source_profile) if role.source_profile else None
+        chained = (source is not None and role.source_profile != role.name and role.role_arn is not None
+                   and source.kind in _ROLE_SESSION_KINDS)
+        favorite = role.name in rank
+        roles.append(_with(role, chained=chained, favorite=favorite) if chained or favorite else role)
+
+    def order(role: Role) -> tuple[int, str, str]:
+        position = rank.get(role.name)
+        if position is not None:
+            return (position, "", "")
+        account = role.account
+        label = (account.alias or account.id) if account else "\uffff"  # no account: last
+        return (len(rank), label.lower(), role.name.lower())
+
+    roles.sort(key=order)
+    return Catalogue(roles=tuple(roles), profiles=profiles, settings=settings, sso_sessions=sso_sessions,
+                     warnings=tuple(warnings))
+
+
+def role_fingerprint(role: Role) -> str:
+    """A stable digest of everything that defines ``role`` (not the favorite flag): cached credentials
+    obtained for an older definition are not reused."""
+    data = {f.name: getattr(role, f.name) for f in fields(role) if f.name != "favorite"}
+    data["account"] = role.account.id if role.account else None
+    data["kind"] = str(role.kind)
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=list).encode()).hexdigest()[:16]
