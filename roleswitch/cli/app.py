@@ -100,7 +100,14 @@ def run(argv: Sequence[str]) -> int:
     debug = debug or bool(os.environ.get("ROLESWITCH_DEBUG"))
     try:
         parser, modules = build_parser()
+        # `exec P [options] -- CMD...`: everything after `--` is the command, never our options.
+        tail = None
+        if args_list[:1] == ["exec"] and "--" in args_list:
+            split = args_list.index("--")
+            args_list, tail = args_list[:split], args_list[split + 1:]
         args = parser.parse_args(args_list)
+        if tail is not None:
+            args.command = tail
         args.debug = debug
         func = getattr(args, "func", None)
         if func is None:
