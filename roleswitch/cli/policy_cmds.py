@@ -270,3 +270,7 @@ def _role_policy_json(role: Any) -> str | None:
     except OSError as exc:
         raise UsageError(f"cannot read the role's session policy file {path}: {exc.strerror}",
                          where=f"roles.{role.name}.policy_file") from None
+
+
+# ``lint`` lives in lint_cmd.py (the trust-lint side); register() finds it through this name.
+from roleswitch.cli.lint_cmd import _register_lint  # noqa: E402,F401

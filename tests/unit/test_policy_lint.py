@@ -63,7 +63,8 @@ def test_third_party_with_external_id_passes() -> None:
 
 def test_cross_account_to_own_known_account_is_low() -> None:
     st = allow({"AWS": f"arn:aws:iam::{VENDOR}:role/ci"})
-    found = lint_trust(trust(st), role_account=OWN, account_names={VENDOR: "acme-tools"})
+    found = lint_trust(trust(st), role_account=OWN, known_accounts=[VENDOR],
+                       account_names={VENDOR: "acme-tools"})
     deputy = [f for f in found if f.rule == "confused-deputy"]
     assert deputy and deputy[0].severity == "low" and "acme-tools" in deputy[0].message
 

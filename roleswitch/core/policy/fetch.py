@@ -421,3 +421,91 @@ def cached_role_policies(clients: Sequence[tuple[str, Any]], role_arn: str, *,
 def account_names_from(accounts: Mapping[str, Any]) -> dict[str, str]:
     """account id -> alias from settings accounts (alias -> Account), for plain-words trust output."""
     return {str(getattr(a, "id", "")): alias for alias, a in accounts.items() if getattr(a, "id", None)}
+
+
+# -- which identities may read IAM for a role --------------------------------------------------------------
+
+def _iam_from_credentials(creds: Any, region: str) -> Any:
+    from roleswitch.core.engine import shared_boto_session
+    from roleswitch.core.sts import make_client
+
+    session = shared_boto_session(aws_access_key_id=creds.access_key_id,
+                                  aws_secret_access_key=creds.secret_access_key,
+                                  aws_session_token=creds.session_token, region_name=region)
+    return make_client(session, "iam", region=region, max_attempts=2)
+
+
+def role_readers(engine: Any, role: Any, session: Any = None, *, assume: bool = False,
+                 region: str | None = None) -> tuple[list[tuple[str, Any]], list[str], Any]:
+    """IAM clients that may read ``role``'s policies, best first: (readers, notes, session used).
+
+    1. the role session: ``session`` if given, else (``assume``) one from the engine when no MFA code would
+       be needed (a cached session costs no STS call);
+    2. the source identity: its profile's credentials through botocore, unless the source is itself a
+       role (botocore would assume it and might prompt for MFA).
+
+    Never raises: what could not be set up is worded in ``notes``.
+    """
+    from roleswitch.core.errors import RoleswitchError
+
+    region = region or getattr(role, "region", None) or "us-east-1"
+    readers: list[tuple[str, Any]] = []
+    notes: list[str] = []
+    if session is None and assume and getattr(role, "role_arn", None):
+        try:
+            if engine.needs_mfa_code(role):
+                notes.append(f"{role.name} needs an MFA code, so its session was not used to read IAM")
+            else:
+                session = engine.obtain(role)
+        except RoleswitchError as exc:
+            notes.append(f"could not assume {role.name} to read its policies: {exc.one_line()}")
+        except Exception as exc:  # noqa: BLE001 - reading policies must never crash the caller
+            notes.append(f"could not assume {role.name} to read its policies: {type(exc).__name__}")
+    if session is not None:
+        try:
+            readers.append(("the role session", _iam_from_credentials(session.credentials,
+                                                                      session.region or region)))
+        except Exception as exc:  # noqa: BLE001
+            notes.append(f"the role session cannot make an IAM client: {type(exc).__name__}")
+    source = getattr(role, "source_profile", None)
+    if source and not getattr(role, "chained", False):
+        try:
+            from roleswitch.core.engine import shared_boto_session
+            from roleswitch.core.sts import make_client
+
+            boto = shared_boto_session(profile_name=source, region_name=region)
+            readers.append((f"source profile {source}", make_client(boto, "iam", region=region, max_attempts=2)))
+        except Exception as exc:  # noqa: BLE001 - botocore raises ProfileNotFound and friends
+            notes.append(f"source profile {source} cannot read IAM: {type(exc).__name__}")
+    return readers, notes, session
+
+
+def source_identity_policies(role: Any, *, region: str | None = None) -> tuple[str | None, PrincipalPolicies | None]:
+    """(caller ARN, policies) of ``role``'s source identity, for "what you could do before AssumeRole".
+
+    Only for a source profile that is not itself a role (no prompts). ``(None, None)`` when unknown.
+    """
+    source = getattr(role, "source_profile", None)
+    if not source or getattr(role, "chained", False):
+        return None, None
+    region = region or getattr(role, "region", None) or "us-east-1"
+    try:
+        from roleswitch.core.engine import shared_boto_session
+        from roleswitch.core.sts import get_caller_identity, make_client
+
+        boto = shared_boto_session(profile_name=source, region_name=region)
+        caller = get_caller_identity(make_client(boto, "sts", region=region, max_attempts=2))["Arn"]
+        iam = make_client(boto, "iam", region=region, max_attempts=2)
+    except Exception:  # noqa: BLE001 - unknown is an answer here
+        return None, None
+    return caller, fetch_principal_policies(iam, caller, label=f"source profile {source}")
+
+
+_THIRD_PARTY_ENVIRONMENTS = frozenset({"third-party", "thirdparty", "vendor", "partner", "external", "customer"})
+
+
+def own_accounts_from(accounts: Mapping[str, Any]) -> set[str]:
+    """Ids of the user's own accounts from settings (an account whose environment says third-party, vendor,
+    partner, external or customer is not one of them: trusting it needs an External ID)."""
+    return {str(a.id) for a in accounts.values() if getattr(a, "id", None)
+            and str(getattr(a, "environment", "") or "").lower() not in _THIRD_PARTY_ENVIRONMENTS}

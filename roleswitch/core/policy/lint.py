@@ -34,6 +34,7 @@ RULES: dict[str, str] = {
     "missing-set-source-identity": "source identity configured locally, trust lacks sts:SetSourceIdentity",
     "no-trust-policy": "the trust policy could not be read",
     "nobody-can-assume": "no Allow statement grants an assume action",
+    "incomplete": "some of the role's IAM data could not be read (which permission, what is still known)",
 }
 
 _ASSUME_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity")
@@ -453,12 +454,13 @@ def lint_trust(trust: Mapping[str, Any] | str | None, *, role_account: str | Non
                ) -> list[Finding]:
     """Lint a trust policy (plus what is known of the role and the local config); findings, worst first.
 
-    ``known_accounts`` are the user's own accounts (not third parties). Raises ValueError when ``trust`` is
+    ``known_accounts`` are the user's own accounts (any other account is a third party); ``account_names``
+    only label accounts in messages. Raises ValueError when ``trust`` is
     text that is not a JSON object.
     """
     doc = as_document(trust)
     names = dict(account_names or {})
-    known = set(known_accounts) | set(names)
+    known = set(known_accounts)
     if role_account:
         known.add(role_account)
     privileged = privileged_reason(identity_policies)
@@ -518,12 +520,17 @@ def lint_role(role: Any, role_policies: Any, *, known_accounts: Iterable[str] = 
         names.setdefault(account.id, account.alias)
     send_source_identity = bool(getattr(role, "source_identity", None)) if source_identity is None \
         else source_identity
+    web_identity = bool(getattr(role, "web_identity_token_file", None)) or str(getattr(role, "kind", "")) == \
+        "web_identity"
+    if web_identity:
+        # AssumeRoleWithWebIdentity sends no tags or SourceIdentity of ours: they come from the token's claims.
+        send_source_identity = False
     trust = getattr(role_policies, "trust", None) if role_policies is not None else None
     identity = list(getattr(role_policies, "identity", []) or []) if role_policies is not None else []
     try:
         return lint_trust(trust, role_account=role_account, identity_policies=identity,
                           max_session_duration=getattr(role_policies, "max_session_duration", None),
-                          session_tags=bool(getattr(role, "session_tags", ())),
+                          session_tags=bool(getattr(role, "session_tags", ())) and not web_identity,
                           source_identity=send_source_identity, known_accounts=known_accounts,
                           account_names=names)
     except ValueError as exc:

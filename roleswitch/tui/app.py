@@ -1,0 +1,485 @@
+"""The roleswitch Textual app: catalogue, detail, sessions, assume and export dialogs, command palette.
+
+The app paints first; the engine (and with it boto3/botocore) loads afterwards in a thread worker, so
+nothing in this package imports boto3 or the engine at module top. Every STS call runs in a thread worker
+that posts a message back; widgets are only touched on the UI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Label, OptionList
+
+from roleswitch.core.errors import ConfigError, RoleswitchError
+from roleswitch.core.model import Clock, Role, Session, utcnow
+from roleswitch.tui.commands import RoleswitchCommands
+from roleswitch.tui.messages import CachedSessions, EngineFailed, EngineReady
+from roleswitch.tui.screens.assume import AssumeForm, AssumeScreen
+from roleswitch.tui.screens.export import ExportScreen
+from roleswitch.tui.screens.help import HelpScreen
+from roleswitch.tui.widgets.detail import RoleDetail
+from roleswitch.tui.widgets.role_list import FilterInput, RoleList
+from roleswitch.tui.widgets.sessions import SessionsPanel
+
+# Used when the themes module is missing; the themes engineer's THEME_VARIABLE_DEFAULTS win when present.
+FALLBACK_THEME_VARIABLES = {
+    "rs-expiry-warning": "#E8B341",
+    "rs-expiry-critical": "#F2555A",
+    "rs-prod": "#F2555A",
+    "rs-staging": "#E8A23B",
+    "rs-dev": "#4CC38A",
+}
+
+ENGINE_WAIT_SECONDS = 60.0
+
+
+class RoleswitchApp(App[str | None]):
+    """roleswitch's TUI. Returns (in pick mode) the export text of the picked session, else None.
+
+    Everything external is injected: ``catalogue`` (``.roles``, ``.get(name)``, ``.settings``),
+    ``engine_factory`` (called once in a worker thread, after the first paint), ``cache`` (a
+    CredentialCache or None), ``now`` (the one clock; the countdowns read it).
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "roleswitch"
+    COMMANDS = App.COMMANDS | {RoleswitchCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter", id="filter"),
+        Binding("enter", "assume", "Assume", id="assume", priority=False),
+        Binding("e", "export", "Export", id="export"),
+        Binding("S", "sessions", "Sessions", id="sessions"),
+        Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("d", "forget", "Forget", id="forget"),
+        Binding("p", "permissions", "Permissions", id="permissions"),
+        Binding("t", "trust", "Trust", id="trust"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+        *[Binding(str(n), f"favorite({n})", f"Favorite {n}", show=False, id=f"favorite-{n}")
+          for n in range(1, 10)],
+    ]
+
+    def __init__(self, catalogue: Any, engine_factory: Callable[[], Any] | None = None, cache: Any = None,
+                 now: Clock = utcnow, *, theme: str | None = None, pick_mode: bool = False,
+                 export_format: str = "bash", recents_path: str | None = None,
+                 keymap: dict[str, str] | None = None, subtitle: str | None = None) -> None:
+        super().__init__()
+        self.catalogue = catalogue
+        self.settings = getattr(catalogue, "settings", None)
+        self.engine_factory = engine_factory
+        self.cache = cache
+        self.now = now
+        self.requested_theme = theme
+        self.pick_mode = pick_mode
+        self.export_format = export_format
+        self.engine: Any = None
+        self.engine_error: str | None = None
+        self._engine_loaded = threading.Event()
+        self.last_forms: dict[str, AssumeForm] = {}
+        self.session_options: dict[str, Any] = {}
+        self.current_session: Session | None = None
+        if recents_path is None:
+            from roleswitch.tui.recents import default_path
+
+            recents_path = default_path()
+        self.recents_path = recents_path
+        from roleswitch.tui.recents import load_recents
+
+        self.recents = load_recents(recents_path)
+        self.user_keymap = dict(keymap if keymap is not None else getattr(self.settings, "keymap", {}) or {})
+        if subtitle:
+            self.sub_title = subtitle
+        elif pick_mode:
+            self.sub_title = "pick a role: Enter prints its export"
+
+    # ------------------------------------------------------------------ catalogue access
+
+    @property
+    def roles(self) -> Sequence[Role]:
+        return tuple(getattr(self.catalogue, "roles", ()))
+
+    @property
+    def favorites(self) -> list[str]:
+        configured = list(getattr(self.settings, "favorites", ()) or ())
+        names = {role.name for role in self.roles}
+        flagged = [role.name for role in self.roles if role.favorite and role.name not in configured]
+        return [n for n in configured if n in names] + flagged
+
+    def role(self, name: str) -> Role:
+        getter = getattr(self.catalogue, "get", None)
+        if getter is not None:
+            return getter(name)
+        for role in self.roles:
+            if role.name == name:
+                return role
+        raise ConfigError(f"no role named {name!r}")
+
+    def default_session_name(self) -> str:
+        from roleswitch.core.limits import default_session_name
+
+        return default_session_name()
+
+    def default_source_identity(self) -> str | None:
+        defaults = getattr(self.settings, "defaults", None)
+        if getattr(defaults, "source_identity", False):
+            from roleswitch.core.limits import local_user, sanitise_session_name
+
+            return sanitise_session_name(local_user())
+        return None
+
+    # ------------------------------------------------------------------ theme
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        try:
+            from roleswitch.tui.theming import THEME_VARIABLE_DEFAULTS
+        except ImportError:
+            return dict(FALLBACK_THEME_VARIABLES)
+        return {**FALLBACK_THEME_VARIABLES, **THEME_VARIABLE_DEFAULTS}
+
+    def switch_theme(self, name: str) -> None:
+        self.theme = name
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="⇄")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield FilterInput(placeholder="/ filter: name, alias, account id, ARN, tag", id="filter")
+                yield RoleList(self.roles, self.favorites, self.recents, id="roles")
+                yield Label("", id="count")
+            with Vertical(id="right"):
+                yield RoleDetail("", id="detail")
+                yield Label("Sessions", id="sessions-title")
+                yield SessionsPanel(self.now, id="sessions")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        try:
+            from roleswitch.tui.theming import install_themes
+        except ImportError:
+            install_themes = None
+        if install_themes is not None:
+            install_themes(self, self.requested_theme)
+        elif self.requested_theme:
+            self.theme = self.requested_theme
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
+        roles = self.query_one(RoleList)
+        if self.pick_mode:
+            self.query_one(FilterInput).focus()
+        else:
+            roles.focus()
+        self._update_count()
+        self._show_detail()
+        # After the first paint: load boto3 + engine and read the cache off the UI thread.
+        self.call_after_refresh(self.load_engine)
+
+    # ------------------------------------------------------------------ engine
+
+    @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
+    def load_engine(self) -> None:
+        try:
+            if self.engine_factory is None:
+                raise ConfigError("no engine configured", hint="start roleswitch from the command line")
+            engine = self.engine_factory()
+        except BaseException as exc:  # shown in the app; the catalogue stays usable
+            from roleswitch.tui.screens.assume import error_line
+
+            self.engine_error = error_line(exc)
+            self._engine_loaded.set()
+            self.post_message(EngineFailed(self.engine_error))
+            return
+        self.engine = engine
+        self._engine_loaded.set()
+        self.post_message(EngineReady(engine))
+        self.read_cache()
+
+    def wait_engine(self, timeout: float = ENGINE_WAIT_SECONDS) -> Any:
+        """The engine, waiting (in a worker thread only) for it to load. Raises RoleswitchError if it failed."""
+        if not self._engine_loaded.wait(timeout):
+            raise RoleswitchError("the AWS engine is still loading", hint="try again in a moment")
+        if self.engine is None:
+            raise RoleswitchError(self.engine_error or "the AWS engine failed to load")
+        return self.engine
+
+    def read_cache(self) -> None:
+        """Read the credential cache (runs in the engine worker); posts the live sessions."""
+        if self.cache is None:
+            return
+        try:
+            entries = self.cache.entries()
+        except Exception:  # an unreadable cache must not break the app
+            return
+        now = self.now()
+        newest: dict[str, tuple[str, Session]] = {}
+        for entry in entries:
+            session = entry.session
+            if session.expiration is not None and session.expiration <= now:
+                continue
+            name = entry.name or session.profile
+            kept = newest.get(name)
+            if kept is None or (session.expiration or now) > (kept[1].expiration or now):
+                newest[name] = (name, session)
+        self.post_message(CachedSessions(list(newest.values())))
+
+    def on_engine_ready(self, message: EngineReady) -> None:
+        self._show_detail()
+
+    def on_engine_failed(self, message: EngineFailed) -> None:
+        self.notify(message.error, title="AWS engine unavailable", severity="error", timeout=10)
+
+    def on_cached_sessions(self, message: CachedSessions) -> None:
+        panel = self.query_one(SessionsPanel)
+        for key, session in message.sessions:
+            if key not in panel.sessions:
+                panel.upsert(key, session)
+
+    # ------------------------------------------------------------------ filter and list
+
+    def _update_count(self) -> None:
+        roles = self.query_one(RoleList)
+        total = len(roles.roles)
+        shown = min(roles.matched, roles.option_count)
+        text = f"{roles.matched} of {total} roles"
+        if roles.matched > shown:
+            text += f" (first {shown} shown)"
+        self.query_one("#count", Label).update(text)
+
+    def _show_detail(self) -> None:
+        name = self.query_one(RoleList).selected_name
+        detail = self.query_one(RoleDetail)
+        if name is None:
+            detail.show(None)
+            return
+        role = self.role(name)
+        left = None
+        if self.engine is not None and role.mfa_serial:
+            try:
+                left = self.engine.mfa_session_left(role.mfa_serial)
+            except Exception:  # informative only
+                left = None
+        detail.show(role, mfa_session_left=left)
+
+    @on(FilterInput.Changed, "#filter")
+    def _filter_changed(self, event: FilterInput.Changed) -> None:
+        roles = self.query_one(RoleList)
+        roles.apply_filter(event.value)
+        self._update_count()
+        self._show_detail()
+
+    @on(FilterInput.Submitted, "#filter")
+    def _filter_submitted(self, event: FilterInput.Submitted) -> None:
+        event.stop()
+        self.action_assume()
+
+    @on(FilterInput.Move)
+    def _filter_move(self, event: FilterInput.Move) -> None:
+        roles = self.query_one(RoleList)
+        if event.delta > 0:
+            roles.action_cursor_down()
+        else:
+            roles.action_cursor_up()
+
+    @on(FilterInput.Leave)
+    def _filter_leave(self) -> None:
+        filter_input = self.query_one(FilterInput)
+        if filter_input.value and self.pick_mode:
+            filter_input.value = ""
+            return
+        self.query_one(RoleList).focus()
+
+    @on(FilterInput.JumpFavorite)
+    def _filter_favorite(self, event: FilterInput.JumpFavorite) -> None:
+        self.action_favorite(event.number)
+
+    @on(OptionList.OptionHighlighted, "#roles")
+    def _role_highlighted(self) -> None:
+        self._show_detail()
+
+    @on(OptionList.OptionSelected, "#roles")
+    def _role_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_id:
+            self.open_assume(event.option_id)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_focus_filter(self) -> None:
+        self.query_one(FilterInput).focus()
+
+    def action_favorite(self, number: int) -> None:
+        favorites = self.favorites
+        if not 1 <= number <= len(favorites):
+            self.notify(f"no favorite {number} (set favorites in config.toml)", severity="warning", timeout=3)
+            return
+        roles = self.query_one(RoleList)
+        if not roles.select_name(favorites[number - 1]):
+            self.query_one(FilterInput).value = ""
+            roles.apply_filter("")
+            roles.select_name(favorites[number - 1])
+        self._show_detail()
+
+    def action_assume(self) -> None:
+        focused = self.focused
+        if isinstance(focused, SessionsPanel):
+            self.action_export()
+            return
+        name = self.query_one(RoleList).selected_name
+        if name is None:
+            self.notify("no role selected", severity="warning", timeout=3)
+            return
+        self.open_assume(name)
+
+    def open_assume(self, name: str, *, auto_submit: bool | None = None, use_cache: bool = True) -> None:
+        """Push the assume dialog for ``name`` (auto-submitting in pick mode when nothing needs typing)."""
+        try:
+            role = self.role(name)
+        except RoleswitchError as exc:
+            self.notify(exc.one_line(), severity="error")
+            return
+        previous = self.last_forms.get(name)
+        if previous is not None:
+            previous = AssumeForm(**{**previous.__dict__, "mfa_code": None, "use_cache": use_cache})
+        screen = AssumeScreen(role, previous=previous,
+                              auto_submit=self.pick_mode if auto_submit is None else auto_submit,
+                              use_cache=use_cache)
+        self.push_screen(screen, self._assumed)
+
+    def _assumed(self, session: Session | None) -> None:
+        if session is None:
+            return
+        if self.pick_mode:
+            from roleswitch.core import export
+
+            self.exit(export.render(self.export_format, session))
+            return
+        self.notify(f"{session.profile}: session ready — e to export", title="Assumed", timeout=4)
+
+    def record_session(self, name: str, session: Session, options: Any, form: AssumeForm) -> None:
+        """Called by the assume dialog on success: remember it, show it, add it to the recents."""
+        self.last_forms[name] = form
+        self.session_options[name] = options
+        self.current_session = session
+        self.query_one(SessionsPanel).upsert(name, session)
+        self.save_recent(name)
+
+    @work(thread=True, group="recents", exit_on_error=False)
+    def save_recent(self, name: str) -> None:
+        from roleswitch.tui.recents import record_recent
+
+        self.recents = record_recent(self.recents_path, name)
+
+    def _selected_session(self) -> tuple[str, Session] | None:
+        panel = self.query_one(SessionsPanel)
+        if self.focused is panel and panel.selected_key is not None:
+            key = panel.selected_key
+            return key, panel.sessions[key]
+        name = self.query_one(RoleList).selected_name
+        if name is not None and name in panel.sessions:
+            return name, panel.sessions[name]
+        if self.current_session is not None:
+            return self.current_session.profile, self.current_session
+        key = panel.selected_key
+        if key is not None:
+            return key, panel.sessions[key]
+        return None
+
+    def action_export(self) -> None:
+        selected = self._selected_session()
+        if selected is None:
+            self.notify("no session yet: assume a role first (Enter)", severity="warning", timeout=3)
+            return
+        self.push_screen(ExportScreen(selected[1], fmt=self.export_format))
+
+    def action_sessions(self) -> None:
+        self.query_one(SessionsPanel).focus()
+
+    def action_refresh(self) -> None:
+        selected = self._selected_session()
+        if selected is None:
+            self.notify("no session to refresh", severity="warning", timeout=3)
+            return
+        key, _session = selected
+        if key.startswith("mfa:"):
+            self.notify("MFA sessions refresh when a role needs them", timeout=3)
+            return
+        # Re-assume with the same options, bypassing the cache; the dialog only asks when it must (MFA).
+        self.open_assume(key, auto_submit=True, use_cache=False)
+
+    def action_forget(self) -> None:
+        selected = self._selected_session()
+        if selected is None:
+            self.notify("no session to forget", severity="warning", timeout=3)
+            return
+        key, _session = selected
+        self.query_one(SessionsPanel).remove(key)
+        if self.current_session is not None and self.current_session.profile == key:
+            self.current_session = None
+        self.forget_cached(key)
+
+    @work(thread=True, group="forget", exit_on_error=False)
+    def forget_cached(self, key: str) -> None:
+        removed = 0
+        if self.cache is not None:
+            try:
+                removed = self.cache.forget(key)
+            except Exception as exc:
+                self.call_from_thread(self.notify, f"could not forget {key}: {exc}", severity="error")
+                return
+        self.call_from_thread(self.notify, f"forgot {key} ({removed} cached)", timeout=3)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.binding_rows()))
+
+    def binding_rows(self) -> list[tuple[str, str, str]]:
+        rows = []
+        for binding in self.BINDINGS:
+            if not isinstance(binding, Binding) or binding.id is None or binding.id.startswith("favorite-"):
+                continue
+            keys = self.user_keymap.get(binding.id, binding.key)
+            rows.append((keys, binding.description, binding.id))
+        rows.append(("1-9", "Jump to favorite", "favorite-1 … favorite-9"))
+        rows.append(("ctrl+p", "Command palette", "command_palette"))
+        return rows
+
+    def _selected_role(self) -> Role | None:
+        name = self.query_one(RoleList).selected_name
+        return self.role(name) if name else None
+
+    def action_permissions(self) -> None:
+        role = self._selected_role()
+        if role is None:
+            return
+        try:
+            from roleswitch.tui.screens.permissions import PermissionsScreen
+        except ImportError:
+            self.notify("effective permissions: not available in this build", severity="warning", timeout=3)
+            return
+        panel = self.query_one(SessionsPanel)
+        self.push_screen(PermissionsScreen(role, panel.sessions.get(role.name), self.engine))
+
+    def action_trust(self) -> None:
+        role = self._selected_role()
+        if role is None:
+            return
+        try:
+            from roleswitch.tui.screens.trust import TrustScreen
+        except ImportError:
+            self.notify("trust-policy lint: not available in this build", severity="warning", timeout=3)
+            return
+        self.push_screen(TrustScreen(role, self.engine))
+
+    @on(SessionsPanel.ExpiringSoon)
+    def _expiring(self, event: SessionsPanel.ExpiringSoon) -> None:
+        self.notify(f"{event.key}: session expires in under 5 minutes — r to refresh", title="Expiring",
+                    severity="warning", timeout=10)

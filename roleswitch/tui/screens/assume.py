@@ -1,0 +1,391 @@
+"""The assume dialog: duration, MFA, session tags, names, External ID, session policy, reason.
+
+STS runs in a thread worker that posts a result message: the UI never blocks, a spinner shows progress,
+an error appears in the dialog with the core's message, and everything typed stays.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, LoadingIndicator, Static
+
+from roleswitch.core import limits
+from roleswitch.core.errors import RoleswitchError, ValidationError
+from roleswitch.core.model import Role, Session
+from roleswitch.tui.forms import human_duration, parse_duration
+from roleswitch.tui.widgets.tags import TagsEditor
+
+if TYPE_CHECKING:
+    from roleswitch.tui.app import RoleswitchApp
+
+
+@dataclass(frozen=True)
+class AssumeForm:
+    """What the user typed, as plain values (AssumeOptions is built in the worker: it imports botocore)."""
+
+    duration_seconds: int | None = None
+    mfa_code: str | None = field(default=None, repr=False)
+    tags: tuple[tuple[str, str], ...] = ()
+    transitive_tag_keys: tuple[str, ...] = ()
+    session_name: str | None = None
+    source_identity: str | None = None
+    external_id: str | None = field(default=None, repr=False)
+    policy: str | None = None
+    reason: str | None = None
+    use_cache: bool = True
+
+    def to_options(self) -> Any:
+        """Build the engine's AssumeOptions; reads a session policy file. Raises ValidationError/ConfigError."""
+        from roleswitch.core.engine import AssumeOptions
+
+        policy_arns: tuple[str, ...] = ()
+        policy_json: str | None = None
+        if self.policy:
+            text = self.policy.strip()
+            if text.startswith("arn:"):
+                policy_arns = limits.validate_policy_arns(
+                    [part for part in text.replace(",", " ").split() if part], where="session policy")
+            elif text.startswith("{"):
+                policy_json = limits.normalise_policy(text, where="session policy")
+            else:
+                path = os.path.expanduser(text)
+                try:
+                    with open(path, encoding="utf-8") as handle:
+                        policy_json = limits.normalise_policy(handle.read(), where=path)
+                except OSError as exc:
+                    raise ValidationError(f"cannot read the session policy file ({exc.strerror})",
+                                          hint="give managed policy ARNs or a path to a JSON file",
+                                          where=path) from None
+        return AssumeOptions(
+            duration_seconds=self.duration_seconds, mfa_code=self.mfa_code, tags=self.tags,
+            transitive_tag_keys=self.transitive_tag_keys, source_identity=self.source_identity,
+            session_name=self.session_name, external_id=self.external_id, policy_arns=policy_arns,
+            policy_json=policy_json, reason=self.reason, use_cache=self.use_cache)
+
+
+def error_line(exc: BaseException) -> str:
+    """The one line shown for a failure: the core's message, or the exception type for anything else."""
+    if isinstance(exc, RoleswitchError):
+        return exc.one_line()
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+class AssumeScreen(ModalScreen[Session | None]):
+    """Assume ``role``. Dismisses with the Session, or None when cancelled.
+
+    ``auto_submit`` submits as soon as nothing needs typing (no MFA code needed, no reason missing): used by
+    refresh and by the picker. ``previous`` prefills the form (refresh keeps the earlier options).
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="assume.cancel"),
+        Binding("ctrl+s", "submit", "Assume", id="assume.submit"),
+        Binding("ctrl+t", "add_tag", "Add tag", id="assume.add_tag"),
+    ]
+
+    class MfaChecked(Message):
+        def __init__(self, needed: bool, limit_hint: str | None) -> None:
+            super().__init__()
+            self.needed = needed
+            self.limit_hint = limit_hint
+
+    class Done(Message):
+        def __init__(self, session: Session, options: Any) -> None:
+            super().__init__()
+            self.session = session
+            self.options = options
+
+    class Failed(Message):
+        def __init__(self, error: str, field_id: str | None = None) -> None:
+            super().__init__()
+            self.error = error
+            self.field_id = field_id
+
+    def __init__(self, role: Role, *, previous: AssumeForm | None = None, auto_submit: bool = False,
+                 use_cache: bool = True) -> None:
+        super().__init__()
+        self.role = role
+        self.previous = previous
+        self.auto_submit = auto_submit
+        self.use_cache = use_cache
+        self.mfa_needed: bool | None = None  # None: not known yet (engine loading)
+        self.busy = False
+
+    @property
+    def rs_app(self) -> RoleswitchApp:
+        return self.app  # type: ignore[return-value]
+
+    # ------------------------------------------------------------------ layout
+
+    def _defaults(self) -> AssumeForm:
+        if self.previous is not None:
+            return self.previous
+        app = self.rs_app
+        role = self.role
+        session_name = role.role_session_name or app.default_session_name()
+        source_identity = role.source_identity or (app.default_source_identity() or "")
+        return AssumeForm(duration_seconds=role.duration_seconds, tags=role.session_tags,
+                          transitive_tag_keys=role.transitive_tag_keys, session_name=session_name,
+                          source_identity=source_identity or None, external_id=role.external_id,
+                          policy=" ".join(role.policy_arns) or role.policy_file)
+
+    def _limits_hint(self, max_session: int | None = None) -> str:
+        parts = ["STS 15m–12h"]
+        if max_session:
+            parts.append(f"role max {human_duration(max_session)}")
+        if self.role.chained:
+            parts.append("chained: 1h cap")
+        if self.role.duration_seconds:
+            parts.append(f"configured {human_duration(self.role.duration_seconds)}")
+        return " · ".join(parts)
+
+    def compose(self) -> ComposeResult:
+        form = self._defaults()
+        role = self.role
+        with Vertical(id="assume-dialog"):
+            yield Label(f"Assume [b]{role.name}[/b]", id="assume-title")
+            yield Label(role.role_arn or f"{role.kind.value} profile", id="assume-arn", markup=False)
+            with VerticalScroll(id="assume-form"):
+                yield from self._field("duration", "Duration",
+                                       Input(human_duration(form.duration_seconds) if form.duration_seconds else "",
+                                             placeholder="default (e.g. 1h, 90m, 3600)", id="duration", compact=True),
+                                       self._limits_hint())
+                if role.mfa_serial:
+                    yield from self._field(
+                        "mfa", "MFA code",
+                        Input("", placeholder="6 digits", id="mfa", max_length=6, restrict=r"[0-9]*", compact=True),
+                        f"from {role.mfa_serial} · submits on the sixth digit")
+                yield from self._field("session_name", "Session name",
+                                       Input(form.session_name or "", id="session_name", compact=True),
+                                       "RoleSessionName: shows in CloudTrail")
+                yield from self._field("source_identity", "Source identity",
+                                       Input(form.source_identity or "", placeholder="(none)",
+                                             id="source_identity", compact=True),
+                                       "SourceIdentity: sticks through role chains")
+                yield from self._field("external_id", "External ID",
+                                       Input(form.external_id or "", password=True, placeholder="(none)",
+                                             id="external_id", compact=True),
+                                       "configured (masked)" if role.external_id else "")
+                yield from self._field("policy", "Session policy",
+                                       Input(form.policy or "", placeholder="policy ARNs or a JSON file path",
+                                             id="policy", compact=True),
+                                       "narrows the session's permissions")
+                yield from self._field("reason", "Reason" + (" *" if role.reason_required else ""),
+                                       Input(form.reason or "", placeholder="ticket or why" +
+                                             (" (required)" if role.reason_required else " (optional)"),
+                                             id="reason", compact=True),
+                                       "recorded as a session tag and in the audit trail")
+                yield Label("Session tags  (ctrl+t adds a row)", classes="section-label")
+                yield TagsEditor(form.tags, form.transitive_tag_keys, id="tags")
+            yield Static("", id="assume-error", markup=False)
+            with Horizontal(id="assume-buttons"):
+                yield Static("", id="assume-spinner-slot")
+                yield Button("Assume", variant="primary", id="assume-submit")
+                yield Button("Cancel", id="assume-cancel")
+
+    @staticmethod
+    def _field(name: str, label: str, widget: Input, hint: str) -> ComposeResult:
+        with Horizontal(classes="field", id=f"field-{name}"):
+            yield Label(label, classes="field-label")
+            yield widget
+        hint_label = Label(hint, classes="field-hint", id=f"hint-{name}", markup=False)
+        hint_label.display = bool(hint)
+        yield hint_label
+        yield Label("", classes="field-error", id=f"error-{name}", markup=False)
+
+    def on_mount(self) -> None:
+        self._focus_first()
+        self.check_mfa()
+
+    def _focus_first(self) -> None:
+        if self.role.mfa_serial and self.mfa_needed is not False:
+            self.query_one("#mfa", Input).focus()
+        elif self.role.reason_required and not self.query_one("#reason", Input).value.strip():
+            self.query_one("#reason", Input).focus()
+        else:
+            self.query_one("#assume-submit", Button).focus()
+
+    # ------------------------------------------------------------------ workers
+
+    @work(thread=True, exclusive=True, group="mfa-check", exit_on_error=False)
+    def check_mfa(self) -> None:
+        """Ask the engine (loaded after the first paint) whether an MFA code is needed now."""
+        try:
+            engine = self.rs_app.wait_engine()
+            needed = bool(self.role.mfa_serial) and bool(engine.needs_mfa_code(self.role))
+        except Exception:  # the engine failed to load: the submit shows its error
+            needed = bool(self.role.mfa_serial)
+        self.post_message(self.MfaChecked(needed, None))
+
+    def on_assume_screen_mfa_checked(self, message: MfaChecked) -> None:
+        self.mfa_needed = message.needed
+        if self.role.mfa_serial:
+            for selector in ("#field-mfa", "#hint-mfa"):
+                self.query_one(selector).display = message.needed
+            if not message.needed:
+                self.query_one("#error-mfa").display = False
+            if not message.needed:
+                self.query_one("#hint-duration", Label).update(self._limits_hint() + " · MFA session cached")
+        if not self.busy:
+            self._focus_first()
+        if self.auto_submit and not self.busy and not self._missing_input():
+            self.action_submit()
+
+    def _missing_input(self) -> bool:
+        if self.mfa_needed and len(self.query_one("#mfa", Input).value) != 6:
+            return True
+        return self.role.reason_required and not self.query_one("#reason", Input).value.strip()
+
+    @work(thread=True, exclusive=True, group="assume", exit_on_error=False)
+    def run_assume(self, form: AssumeForm) -> None:
+        """Obtain the session off the UI thread; post Done or Failed."""
+        try:
+            options = form.to_options()
+            engine = self.rs_app.wait_engine()
+            session = engine.obtain(self.role, options)
+        except BaseException as exc:  # every failure must reach the dialog, never kill the app
+            self.post_message(self.Failed(error_line(exc)))
+            return
+        self.post_message(self.Done(session, options))
+
+    def on_assume_screen_done(self, message: Done) -> None:
+        self._set_busy(False)
+        self.rs_app.record_session(self.role.name, message.session, message.options, self.current_form())
+        self.dismiss(message.session)
+
+    def on_assume_screen_failed(self, message: Failed) -> None:
+        self._set_busy(False)
+        self.query_one("#assume-error", Static).update(message.error)
+        if self.mfa_needed:
+            mfa = self.query_one("#mfa", Input)
+            mfa.value = ""  # a used or wrong code cannot be reused; everything else stays
+            mfa.focus()
+
+    # ------------------------------------------------------------------ form
+
+    def current_form(self, *, mfa: bool = True) -> AssumeForm:
+        value = lambda selector: self.query_one(selector, Input).value.strip()  # noqa: E731
+        tags = self.query_one(TagsEditor)
+        duration_text = value("#duration")
+        try:
+            duration = parse_duration(duration_text)
+        except ValidationError:
+            duration = None
+        return AssumeForm(
+            duration_seconds=duration,
+            mfa_code=(value("#mfa") or None) if (mfa and self.role.mfa_serial and self.mfa_needed) else None,
+            tags=tuple(tags.tags()), transitive_tag_keys=tuple(tags.transitive_keys()),
+            session_name=value("#session_name") or None, source_identity=value("#source_identity") or None,
+            external_id=self.query_one("#external_id", Input).value or None, policy=value("#policy") or None,
+            reason=value("#reason") or None, use_cache=self.use_cache)
+
+    def validate_form(self, only: str | None = None) -> dict[str, str]:
+        """Check every field against the AWS limits; show each problem beside its field.
+
+        ``only`` limits what is shown to one field (live validation while typing)."""
+        errors: dict[str, str] = {}
+        value = lambda selector: self.query_one(selector, Input).value.strip()  # noqa: E731
+
+        def check(name: str, func: Any, *args: Any, **kwargs: Any) -> None:
+            try:
+                func(*args, **kwargs)
+            except ValidationError as exc:
+                errors[name] = exc.message + (f" ({exc.hint})" if exc.hint else "")
+
+        def duration_check(text: str) -> None:
+            seconds = parse_duration(text)
+            if seconds is not None:
+                limits.validate_duration(seconds, chained=self.role.chained)
+
+        check("duration", duration_check, value("#duration"))
+        if self.role.mfa_serial and self.mfa_needed:
+            check("mfa", limits.validate_mfa_code, value("#mfa"))
+        if value("#session_name"):
+            check("session_name", limits.validate_session_name, value("#session_name"))
+        if value("#source_identity"):
+            check("source_identity", limits.validate_source_identity, value("#source_identity"))
+        if self.query_one("#external_id", Input).value:
+            check("external_id", limits.validate_external_id, self.query_one("#external_id", Input).value)
+        policy = value("#policy")
+        if policy.startswith("arn:"):
+            check("policy", limits.validate_policy_arns, policy.replace(",", " ").split())
+        if self.role.reason_required and not value("#reason"):
+            errors["reason"] = "this role requires a reason (a ticket or why you need it)"
+        for name in ("duration", "mfa", "session_name", "source_identity", "external_id", "policy", "reason"):
+            if only is not None and name != only:
+                continue
+            try:
+                label = self.query_one(f"#error-{name}", Label)
+            except Exception:  # NoMatches: the MFA field exists only for MFA roles
+                continue
+            label.update(errors.get(name, ""))
+            label.display = name in errors
+        if only is None and self.query_one(TagsEditor).validate_now():
+            errors["tags"] = "fix the session tags"
+        return errors
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        # The spinner exists only while busy: an idle hidden LoadingIndicator would still animate.
+        if busy and not self.query("#assume-spinner"):
+            self.query_one("#assume-spinner-slot").mount(LoadingIndicator(id="assume-spinner"))
+        elif not busy:
+            self.query("#assume-spinner").remove()
+        self.query_one("#assume-submit", Button).disabled = busy
+
+    # ------------------------------------------------------------------ events and actions
+
+    @on(Input.Changed)
+    def _live_validate(self, event: Input.Changed) -> None:
+        if event.input.id == "mfa":
+            if len(event.value) == 6 and event.value.isdigit() and not self.busy:
+                self.action_submit()  # submits on the sixth digit
+            return
+        if event.input.id in {"duration", "session_name", "source_identity", "external_id", "policy", "reason"}:
+            self.validate_form(only=event.input.id)
+
+    @on(Input.Submitted)
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    @on(Button.Pressed, "#assume-submit")
+    def _submit_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_submit()
+
+    @on(Button.Pressed, "#assume-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
+    def action_submit(self) -> None:
+        if self.busy:
+            return
+        errors = self.validate_form()
+        error = self.query_one("#assume-error", Static)
+        if errors:
+            first = next(iter(errors))
+            error.update(f"{len(errors)} field(s) to fix: {first.replace('_', ' ')}: {errors[first]}")
+            return
+        error.update("")
+        self._set_busy(True)
+        self.run_assume(self.current_form())
+
+    async def action_add_tag(self) -> None:
+        row = await self.query_one(TagsEditor).add_row()
+        row.query_one(".tag-key", Input).focus()
+
+    def action_cancel(self) -> None:
+        # A running STS call finishes in its thread; its result is dropped with the screen.
+        self.workers.cancel_group(self, "assume")
+        self.dismiss(None)

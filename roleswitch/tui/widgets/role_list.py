@@ -1,0 +1,143 @@
+"""The catalogue list: a filter input and the list of roles it narrows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual import events
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+from roleswitch.core.fuzzy import FuzzyIndex
+from roleswitch.core.model import Role
+from roleswitch.tui.forms import environment_of, search_text
+
+# Enough rows for any screen; the count line says how many more matched. Keeps each keystroke cheap
+# even for 10,000 roles.
+MAX_SHOWN = 300
+
+ENVIRONMENT_VARIABLES = {"prod": "$rs-prod", "production": "$rs-prod", "staging": "$rs-staging",
+                         "stage": "$rs-staging", "dev": "$rs-dev", "development": "$rs-dev", "test": "$rs-dev"}
+
+
+class FilterInput(Input):
+    """The filter box. On an empty filter the keys 1-9 jump to favorites instead of typing."""
+
+    BINDINGS = [
+        Binding("down", "list_down", "Next", show=False),
+        Binding("up", "list_up", "Previous", show=False),
+        Binding("escape", "leave", "Back to list", show=False),
+    ]
+
+    class JumpFavorite(Message):
+        """Digit ``number`` (1-9) pressed on an empty filter."""
+
+        def __init__(self, number: int) -> None:
+            super().__init__()
+            self.number = number
+
+    class Move(Message):
+        def __init__(self, delta: int) -> None:
+            super().__init__()
+            self.delta = delta
+
+    class Leave(Message):
+        """Escape: clear the filter (if any) and give the list the focus."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not self.value and event.character in tuple("123456789"):
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.JumpFavorite(int(event.character)))
+            return
+        await super()._on_key(event)
+
+    def action_list_down(self) -> None:
+        self.post_message(self.Move(1))
+
+    def action_list_up(self) -> None:
+        self.post_message(self.Move(-1))
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())
+
+
+def role_prompt(role: Role, favorite_number: int | None, recent: bool, name_width: int = 0) -> Content:
+    """One list line: favorite number or recent mark, name, account alias and id, environment."""
+    mark = f"{favorite_number}" if favorite_number is not None else ("•" if recent else " ")
+    parts: list[Content | str | tuple[str, str]] = [(f"{mark:>2} ", "$accent" if favorite_number else "dim")]
+    parts.append((role.name.ljust(name_width), "bold"))
+    account = role.account
+    where = ""
+    if account is not None:
+        where = f"{account.alias} ({account.id})" if account.alias else account.id
+    elif role.account_id:
+        where = role.account_id
+    if where:
+        parts.append((" " + where, "dim"))
+    env = environment_of(role)
+    if env:
+        style = ENVIRONMENT_VARIABLES.get(env, "$secondary")
+        parts.append(("  " + env, f"bold {style}"))
+    if role.chained:
+        parts.append(("  ⛓", "dim"))
+    return Content.assemble(*parts)
+
+
+class RoleList(OptionList):
+    """The roles matching the filter, favorites and recents first. Option ids are role names."""
+
+    def __init__(self, roles: Sequence[Role], favorites: Sequence[str], recents: Sequence[str],
+                 *, id: str | None = None) -> None:  # noqa: A002 (Textual's name)
+        super().__init__(id=id)
+        self.roles: list[Role] = self._order(roles, favorites, recents)
+        self.favorite_numbers = {name: n for n, name in enumerate(favorites[:9], start=1)}
+        self.recents = set(recents)
+        self.index = FuzzyIndex([r.name for r in self.roles], [search_text(r) for r in self.roles])
+        self.matched = len(self.roles)
+        # Names line up in a column (capped so a very long name does not push everything off screen).
+        self.name_width = min(max((len(r.name) for r in self.roles), default=0), 36)
+        self.query = ""
+
+    @staticmethod
+    def _order(roles: Sequence[Role], favorites: Sequence[str], recents: Sequence[str]) -> list[Role]:
+        by_name = {role.name: role for role in roles}
+        first = [by_name[n] for n in favorites if n in by_name]
+        first += [by_name[n] for n in recents if n in by_name and n not in favorites]
+        seen = {role.name for role in first}
+        return first + [role for role in roles if role.name not in seen]
+
+    def on_mount(self) -> None:
+        self.apply_filter("")
+
+    def apply_filter(self, query: str) -> None:
+        """Show the roles matching ``query`` (best first), keeping the highlighted role when still shown."""
+        current = self.highlighted_option.id if self.highlighted_option is not None else None
+        self.query = query
+        indexes = self.index.search(query)
+        self.matched = len(indexes)
+        shown = [self.roles[i] for i in indexes[:MAX_SHOWN]]
+        self.set_options(
+            Option(role_prompt(role, self.favorite_numbers.get(role.name), role.name in self.recents, self.name_width),
+                   id=role.name)
+            for role in shown)
+        if shown:
+            names = [role.name for role in shown]
+            # A new query puts the best match first; an unchanged one keeps the user's place.
+            self.highlighted = names.index(current) if (current in names and not query) else 0
+
+    def select_name(self, name: str) -> bool:
+        """Highlight the role ``name`` if shown; False otherwise."""
+        try:
+            self.highlighted = self.get_option_index(name)
+        except Exception:  # OptionDoesNotExist
+            return False
+        return True
+
+    @property
+    def selected_name(self) -> str | None:
+        option = self.highlighted_option
+        return option.id if option is not None else None
