@@ -31,9 +31,9 @@ from datetime import UTC, datetime
 from roleswitch.core.errors import ValidationError
 from roleswitch.core.policy.patterns import (
     Context,
+    LazyRegex,
     Part,
     Template,
-    compile_regex,
     parse_template,
     parts_text,
     wildcard_regex_source,
@@ -201,11 +201,11 @@ def _build_matcher(kind: str, compare: str, values: list[tuple[Part, ...]], *, w
         lowered = frozenset(t.lower() for t in texts)
         return lambda v: v.lower() in lowered
     if kind == "like":
-        regex = compile_regex("|".join(f"(?:{wildcard_regex_source(v)})" for v in values) or "(?!)", False)
-        return lambda v: regex.fullmatch(v) is not None
+        regex = LazyRegex(lambda: "|".join(f"(?:{wildcard_regex_source(v)})" for v in values) or "(?!)")
+        return regex.fullmatch
     if kind == "arn":
-        regex = compile_regex("|".join(f"(?:{_arn_regex_source(v)})" for v in values) or "(?!)", False)
-        return lambda v: regex.fullmatch(v) is not None
+        arn_regex = LazyRegex(lambda: "|".join(f"(?:{_arn_regex_source(v)})" for v in values) or "(?!)")
+        return arn_regex.fullmatch
     if kind in ("numeric", "date"):
         parse: Callable[[str], object | None] = parse_number if kind == "numeric" else parse_date
         parsed = []

@@ -30,6 +30,8 @@ from roleswitch.core.errors import ValidationError
 from roleswitch.core.policy.conditions import CompiledCondition, compile_condition_block
 from roleswitch.core.policy.patterns import (
     Context,
+    LazyRegex,
+    Part,
     Template,
     compile_regex,
     is_plain,
@@ -159,16 +161,20 @@ _WHOLE_ACTION = re.compile(r"^[^:]+:[^:]+$")
 
 @dataclass(frozen=True, slots=True)
 class _ActionSet:
-    """Compiled Action/NotAction values: exact lower-case names plus one regex for the wildcard ones."""
+    """Compiled Action/NotAction values: exact lower-case names, ``prefix*`` patterns (the common case,
+    tested with startswith) and one lazily compiled regex for any other wildcard pattern."""
 
     match_all: bool
     exact: frozenset[str]
-    regex: re.Pattern[str] | None
+    prefixes: tuple[str, ...]
+    regex: LazyRegex | None
 
     def matches(self, action_lower: str) -> bool:
         if self.match_all or action_lower in self.exact:
             return True
-        return self.regex is not None and self.regex.fullmatch(action_lower) is not None
+        if self.prefixes and action_lower.startswith(self.prefixes):
+            return True
+        return self.regex is not None and self.regex.fullmatch(action_lower)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,14 +183,14 @@ class _ResourceSet:
 
     match_all: bool
     exact: frozenset[str]
-    regex: re.Pattern[str] | None
+    regex: LazyRegex | None
     templates: tuple[Template, ...]  # the values holding policy variables
 
     def matches(self, resource: str, context: Context) -> bool | None:
         """Whether ``resource`` matches a value; ``None`` when a variable cannot be resolved."""
         if self.match_all or resource in self.exact:
             return True
-        if self.regex is not None and self.regex.fullmatch(resource) is not None:
+        if self.regex is not None and self.regex.fullmatch(resource):
             return True
         unresolved = False
         for template in self.templates:
@@ -247,37 +253,48 @@ def _as_list(value: Any, *, element: str, where: str) -> list[str]:
 
 def _compile_actions(values: list[str], *, where: str) -> _ActionSet:
     exact: set[str] = set()
+    prefixes: list[str] = []
     patterns: list[str] = []
     for value in values:
         if value == "*":
-            return _ActionSet(True, frozenset(), None)
+            return _ActionSet(True, frozenset(), (), None)
         if not _WHOLE_ACTION.match(value):
             raise ValidationError(f"action {value!r} is not service:Action", hint='e.g. "s3:GetObject"',
                                   where=where)
         lowered = value.lower()
-        if "*" in lowered or "?" in lowered:
+        head = lowered[:-1]
+        if lowered.endswith("*") and "*" not in head and "?" not in head:
+            prefixes.append(head)
+        elif "*" in lowered or "?" in lowered:
             patterns.append(wildcard_regex_source((lowered,)))
         else:
             exact.add(lowered)
-    regex = compile_regex("|".join(f"(?:{p})" for p in patterns), True) if patterns else None
-    return _ActionSet(False, frozenset(exact), regex)
+    regex = LazyRegex("|".join(f"(?:{p})" for p in patterns), True) if patterns else None
+    return _ActionSet(False, frozenset(exact), tuple(prefixes), regex)
 
 
 def _compile_resources(values: list[str], *, variables: bool) -> _ResourceSet:
     exact: set[str] = set()
-    patterns: list[str] = []
+    patterns: list[tuple[Part, ...]] = []
     templates: list[Template] = []
     for value in values:
         if value == "*":
             return _ResourceSet(True, frozenset(), None, ())
-        template = parse_template(value, variables=variables)
-        if template.has_variables:
-            templates.append(template)
-        elif is_plain(template.parts):
-            exact.add(parts_text(template.parts))
+        if variables and "${" in value:
+            template = parse_template(value, variables=True)
+            if template.has_variables:
+                templates.append(template)
+                continue
+            parts = template.parts
         else:
-            patterns.append(wildcard_regex_source(template.parts, mode="resource"))
-    regex = compile_regex("|".join(f"(?:{p})" for p in patterns), False) if patterns else None
+            parts = (value,)
+        if is_plain(parts):
+            exact.add(parts_text(parts))
+        else:
+            patterns.append(parts)
+    regex = None
+    if patterns:
+        regex = LazyRegex(lambda: "|".join(f"(?:{wildcard_regex_source(p, mode='resource')})" for p in patterns))
     return _ResourceSet(False, frozenset(exact), regex, tuple(templates))
 
 

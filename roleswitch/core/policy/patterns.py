@@ -13,7 +13,7 @@ the caller treats the statement as not matching, as AWS does. Multivalued keys c
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,6 +23,7 @@ Context = Mapping[str, tuple[str, ...]]
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _VARIABLE_BODY = re.compile(r"\s*([^\s,']+)\s*(?:,\s*'([^']*)'\s*)?")
 _SPECIAL = {"*": "*", "?": "?", "$": "$"}
+_WILDCARDS = re.compile(r"([*?])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,18 +130,44 @@ def wildcard_regex_source(parts: tuple[Part, ...], *, mode: str = "free") -> str
         if not isinstance(part, str):
             out.append(re.escape(_text(part)))
             continue
-        for offset, ch in enumerate(part):
-            if ch == "*":
+        offset = 0
+        for chunk in _WILDCARDS.split(part):  # literal runs and single wildcard characters, in order
+            if chunk == "*":
                 if mode == "segment" or (mode == "resource"
                                          and _next_char(parts, index, offset) not in ("", ":")):
                     out.append("[^:]*")
                 else:
                     out.append(".*")
-            elif ch == "?":
+            elif chunk == "?":
                 out.append("." if mode == "free" else "[^:]")
-            else:
-                out.append(re.escape(ch))
+            elif chunk:
+                out.append(re.escape(chunk))
+            offset += len(chunk)
     return "".join(out)
+
+
+class LazyRegex:
+    """A full-match regex compiled on first use: most statements of a policy never reach their resource
+    or condition test for a given action, so a one-shot query need not pay for compiling them."""
+
+    __slots__ = ("_pattern", "_source", "ignore_case")
+
+    def __init__(self, source: str | Callable[[], str], ignore_case: bool = False) -> None:
+        self._source = source  # the regex source, or a function building it (deferred too)
+        self.ignore_case = ignore_case
+        self._pattern: re.Pattern[str] | None = None
+
+    @property
+    def source(self) -> str:
+        if callable(self._source):
+            self._source = self._source()
+        return self._source
+
+    def fullmatch(self, text: str) -> bool:
+        pattern = self._pattern
+        if pattern is None:
+            pattern = self._pattern = compile_regex(self.source, self.ignore_case)
+        return pattern.fullmatch(text) is not None
 
 
 @lru_cache(maxsize=8192)
