@@ -40,6 +40,7 @@ from roleswitch.core.sts import AssumeRequest
 
 REASON_TAG = "Reason"  # session tag carrying the reason of a reason_required role (CloudTrail shows it)
 MFA_PREFIX = "mfa:"
+STALE_CODES = frozenset({"ExpiredToken", "InvalidClientTokenId"})  # cached source credentials are dead
 
 
 class CatalogueLike(Protocol):
@@ -440,12 +441,34 @@ class Engine:
                 # Single flight: another process may have fetched it while we waited for the lock.
                 if (hit := self._cached(role, options)) is not None:
                     return hit
-                session = self._fetch(plan, options, run)
+                session = self._fetch_retrying(plan, options, run)
                 if cacheable and session.credentials.is_temporary:
                     self.cache.put(key, session, fingerprint=_role_fingerprint(role))
                 return session
         finally:
             run.visiting.remove(role.name)
+
+    def _fetch_retrying(self, plan: Plan, options: AssumeOptions, run: _Run) -> Session:
+        """:meth:`_fetch`, once more with fresh source credentials when STS says the cached ones are dead
+        (an MFA session or source role session revoked or expired early: ExpiredToken, InvalidClientTokenId)."""
+        try:
+            return self._fetch(plan, options, run)
+        except StsError as exc:
+            if exc.where is None:
+                exc.where = plan.role.name  # in a chain, say which hop failed
+            if exc.code not in STALE_CODES or not self._drop_cached_sources(plan):
+                raise
+        return self._fetch(plan, options, run)
+
+    def _drop_cached_sources(self, plan: Plan) -> bool:
+        """Forget the cached MFA session / source role session ``plan`` used; True if one was dropped."""
+        source = self._source(plan.role)
+        dropped = False
+        if plan.mfa_serial and source.kind == "static" and source.long_term:
+            dropped |= bool(self.cache.delete(self._mfa_key(plan.mfa_serial)))
+        if source.kind == "role" and source.name:
+            dropped |= bool(self.cache.delete(self.cache.key(source.name, AssumeOptions().digest())))
+        return dropped
 
     def _fetch(self, plan: Plan, options: AssumeOptions, run: _Run) -> Session:
         role = plan.role

@@ -407,3 +407,67 @@ def test_source_profile_loop_is_a_config_error(tmp_path: Any, aws_env: Any, reco
     with pytest.raises(ConfigError, match="source_profile loop: a -> b -> a"):
         engine.obtain("a")
     assert recorder.calls == []
+
+
+def _sts_error_response(code: str, message: str = "The security token included in the request is expired") -> Any:
+    from types import SimpleNamespace
+
+    from botocore.awsrequest import AWSResponse
+
+    body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+            "<RequestId>1</RequestId></ErrorResponse>").encode()
+    return AWSResponse("http://stand-in", 400 if code == "ExpiredToken" else 403, {},
+                       SimpleNamespace(stream=lambda **_: iter([body])))
+
+
+def test_dead_cached_mfa_session_is_dropped_and_renewed_once(tmp_path: Any, iam: Any, recorder: Recorder) -> None:
+    prompts: list[str] = []
+    roles = [static_role(), role("dev", mfa_serial=SERIAL), role("audit", mfa_serial=SERIAL)]
+    engine, audit = make_engine(tmp_path, recorder, roles, [static_profile()],
+                                prompt=lambda serial: prompts.append(serial) or MFA_CODE)
+    engine.obtain("dev")
+    failures = ["ExpiredToken"]
+
+    def expire_once(**kwargs: Any) -> Any:
+        # Test double in front of moto: STS answers the first AssumeRole "ExpiredToken" (moto never expires).
+        session = recorder(**kwargs)
+        session.events.register("before-send.sts.AssumeRole",
+                                lambda **_: _sts_error_response(failures.pop()) if failures else None)
+        return session
+
+    engine.boto_session_factory = expire_once
+    session = engine.obtain("audit")
+    assert session.assumed_arn is not None
+    assert recorder.ops() == ["GetSessionToken", "AssumeRole", "AssumeRole", "GetSessionToken", "AssumeRole"]
+    assert prompts == [SERIAL, SERIAL]  # the dead MFA session needed a new code
+    assert [(e.api, e.outcome, e.error_code) for e in audit.entries()][2:] == [
+        ("AssumeRole", "error", "ExpiredToken"), ("GetSessionToken", "ok", None), ("AssumeRole", "ok", None)]
+
+
+def test_sts_error_names_the_failing_hop(tmp_path: Any, iam: Any, recorder: Recorder) -> None:
+    from roleswitch.core.errors import StsError
+
+    engine, audit = make_engine(tmp_path, recorder, [static_role(), role("dev"), role("deploy", source="dev")],
+                                [static_profile()])
+
+    def deny_deploy(**kwargs: Any) -> Any:
+        session = recorder(**kwargs)
+
+        def deny(request: Any, **_: Any) -> Any:
+            # Test double: the trust policy of Deploy denies (moto does not enforce trust policies).
+            body = request.body or b""
+            body = body.decode() if isinstance(body, bytes) else str(body)
+            return _sts_error_response("AccessDenied", "not authorized to perform: sts:AssumeRole") if "role%2FDeploy" in body else None
+
+        session.events.register("before-send.sts.AssumeRole", deny)
+        return session
+
+    engine.boto_session_factory = deny_deploy
+    with pytest.raises(StsError) as exc:
+        engine.obtain("deploy")
+    assert exc.value.where == "deploy"
+    assert exc.value.one_line().startswith(f"deploy: AssumeRole {arn('Deploy')} failed: AccessDenied")
+    assert "trust policy" in exc.value.one_line()
+    assert [(e.profile, e.outcome) for e in audit.entries()] == [("dev", "ok"), ("deploy", "error")]
+    assert engine.obtain("dev").assumed_arn is not None  # the good hop stays cached
+    assert recorder.ops() == ["AssumeRole", "AssumeRole"]
