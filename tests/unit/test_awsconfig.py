@@ -465,3 +465,24 @@ def test_written_profile_is_read_back_by_botocore_and_by_us(tmp_path: Path) -> N
     assert (frozen.access_key, frozen.secret_key, frozen.token) == ("ASIANEWKEY", "newsecret", "newtoken")
     ours = awsconfig.load_profiles(str(cfg), str(creds))["p"]
     assert ours.values["aws_session_token"] == "newtoken" and ours.region == "eu-west-1"
+
+
+def test_profiles_from_the_index_behave_like_plain_ones(tmp_path: Path) -> None:
+    from dataclasses import asdict, replace
+
+    from roleswitch.core.model import AwsProfile
+
+    cfg, creds = write(tmp_path, TRICKY_CONFIG, TRICKY_CREDENTIALS)
+    parsed = awsconfig.load_profiles(str(cfg), str(creds))  # slow path: plain AwsProfile objects
+    indexed = awsconfig.load_profiles(str(cfg), str(creds))  # fast path: values decoded on first use
+    for name, plain in parsed.items():
+        fast = indexed[name]
+        assert isinstance(fast, AwsProfile)
+        assert fast == plain and plain == fast
+        assert asdict(fast) == asdict(plain)
+        assert replace(fast) == plain
+        assert (fast.role_arn, fast.region, fast.has_static_keys) == (plain.role_arn, plain.region,
+                                                                       plain.has_static_keys)
+        assert repr(fast) == repr(plain)
+    assert "wJalrXUtnFEMI" not in repr(indexed["default"])
+    assert indexed["temp"] != replace(parsed["temp"], values={})
