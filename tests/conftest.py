@@ -36,6 +36,9 @@ FAKE_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 REGION = "us-east-1"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# tests/bench holds benchmarks (run by `python tests/bench/run.py`), never tests: not even when named.
+collect_ignore_glob = ["bench/*"]
+
 # Variables that would let a test reach a real account or change how SDKs resolve credentials.
 SCRUBBED_ENV = (
     "AWS_PROFILE",
