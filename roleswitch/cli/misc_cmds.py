@@ -90,6 +90,10 @@ def cmd_shell_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        from roleswitch.core.errors import UsageError
+
+        raise UsageError(f"{args.port} is not a port", hint="0 (any free port) to 65535", where="--port")
     if not args.shell and not args.print_env:
         from roleswitch.cli.app import optional_module
 
@@ -97,10 +101,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         run_demo = getattr(tui, "run_demo", None)
         if run_demo is not None:  # the TUI, when installed, is what bare `roleswitch demo` opens
             return int(run_demo(args) or 0)
-    if not 0 <= args.port <= 65535:
-        from roleswitch.core.errors import UsageError
-
-        raise UsageError(f"{args.port} is not a port", hint="0 (any free port) to 65535", where="--port")
     from roleswitch.demo.__main__ import main as demo_main
 
     argv = ["--print-env"] if args.print_env else ["--shell"]

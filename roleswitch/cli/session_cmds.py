@@ -87,6 +87,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = args.format or export.default_format(os.environ)
     options = common.assume_options(args)
     ctx = common.open_context(process=fmt == "process")
+    if args.write_profile is not None and not args.force:
+        _refuse_long_term_keys(ctx, args.write_profile)
     session = common.obtain(ctx, args.profile, options)
     if args.write_profile is not None:
         from roleswitch.core import paths
@@ -101,6 +103,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stderr.write(f"roleswitch: wrote profile [{args.write_profile}] to {path}{until}\n")
         return 0
     return _write(export.render(fmt, session))
+
+
+def _refuse_long_term_keys(ctx: common.Context, name: str) -> None:
+    """Refuse before any STS call (write_credentials_profile checks again under its lock)."""
+    from roleswitch.core.errors import ConfigError
+
+    profile = ctx.catalogue.profiles.get(name)
+    if profile is not None and profile.has_static_keys and not profile.get("aws_session_token"):
+        raise ConfigError(f"profile [{name}] holds long-term access keys; refusing to overwrite them",
+                          hint="pick another name, or add --force", where="--write-profile")
 
 
 def cmd_credential_process(args: argparse.Namespace) -> int:
@@ -122,6 +134,10 @@ def exec_command(argv_command: list[str]) -> list[str]:
 
 def cmd_exec(args: argparse.Namespace) -> int:
     command = exec_command(args.command)
+    import shutil
+
+    if shutil.which(command[0]) is None:  # before any STS call: nothing to run, nothing to fetch
+        raise CommandNotFound(f"command not found: {command[0]}", where="exec")
     options = common.assume_options(args)
     ctx = common.open_context()
     session = common.obtain(ctx, args.profile, options)
