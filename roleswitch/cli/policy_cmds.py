@@ -213,10 +213,10 @@ def _profile_inputs(profile: str, action: str, resource: str, context: dict[str,
     its policies read from IAM (the session first, then its source profile), session tags and the role's
     tags become aws:PrincipalTag/*."""
     from roleswitch.cli import common
-    from roleswitch.core.engine import AssumeOptions, shared_boto_session
+    from roleswitch.core.engine import AssumeOptions
     from roleswitch.core.errors import StsError
     from roleswitch.core.policy.evaluator import Request, context_from_session
-    from roleswitch.core.policy.fetch import fetch_role_policies_with, session_policies
+    from roleswitch.core.policy.fetch import fetch_role_policies_with, role_readers, session_policies
 
     ctx = common.open_context()
     role = ctx.catalogue.get(profile)
@@ -225,20 +225,11 @@ def _profile_inputs(profile: str, action: str, resource: str, context: dict[str,
                          "use --policy-file for other identities", where="can-i")
     session = common.obtain(ctx, profile, AssumeOptions())
     region = session.region or role.region or "us-east-1"
-    creds = session.credentials
-    role_boto = shared_boto_session(aws_access_key_id=creds.access_key_id,
-                                    aws_secret_access_key=creds.secret_access_key,
-                                    aws_session_token=creds.session_token, region_name=region)
-    iam = role_boto.client("iam")
-    clients: list[tuple[str, Any]] = [("the role session", iam)]
-    if role.source_profile:
-        try:
-            source = shared_boto_session(profile_name=role.source_profile, region_name=region)
-            clients.append((f"source profile {role.source_profile}", source.client("iam")))
-        except Exception:  # noqa: BLE001 - a second reader is best effort; the role session still reads
-            pass
+    # The role session reads first, then the source profile (fetch decides per part who may read it).
+    clients, notes, _ = role_readers(ctx.engine, role, session, region=region)
+    iam = clients[0][1] if clients else None
     policies = fetch_role_policies_with(clients, role.role_arn)
-    warnings = list(policies.problems)
+    warnings = list(notes) + list(policies.problems)
     if not policies.identity and policies.problems:
         raise StsError(f"cannot read the policies of {role.role_arn}: " + "; ".join(policies.problems),
                        hint="use --policy-file with the policy documents", where="can-i")
@@ -252,7 +243,7 @@ def _profile_inputs(profile: str, action: str, resource: str, context: dict[str,
     base.update({k.lower(): v for k, v in context.items()})  # --context wins
     request = Request(action, resource, base)
     simulator = None
-    if simulate:
+    if simulate and iam is not None:
         from roleswitch.core.policy.simulate import simulate_principal
 
         simulator = simulate_principal(iam, role.role_arn, request, session_policies=session_pols)

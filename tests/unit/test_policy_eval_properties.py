@@ -82,7 +82,7 @@ def requests(draw: st.DrawFn) -> Request:
 
 
 IDENTITY = st.lists(policies("identity"), min_size=0, max_size=3)
-SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
