@@ -401,7 +401,8 @@ async def test_pick_mode_returns_the_export_and_prints_nothing(engine_app, capsy
         assert app.focused is app.query_one(FilterInput)
         await pilot.press(*"staging", "enter")
         await wait_for(pilot, lambda: app.return_value is not None)
-    session = app.query_one(SessionsPanel).sessions["staging-dev"]
+    session = app.current_session
+    assert session is not None and session.profile == "staging-dev"
     assert app.return_value == export.render("zsh", session)
     captured = capsys.readouterr()
     assert captured.out == ""
