@@ -184,6 +184,9 @@ def load_catalogue(*, config_path: str | None = None, credentials_path: str | No
     roles = []
     for role in by_name.values():
         source = by_name.get(role.source_profile) if role.source_profile else None
+        if role.source_profile and source is None:
+            origin = settings.path if role.origin == "roleswitch" else aws_config
+            warnings.append(f"{origin}: [{role.name}]: source_profile {role.source_profile!r} names no profile")
         chained = (source is not None and role.source_profile != role.name and role.role_arn is not None
                    and source.kind in _ROLE_SESSION_KINDS)
         favorite = role.name in rank

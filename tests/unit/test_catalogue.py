@@ -148,6 +148,14 @@ def test_warnings_for_harmless_problems(files: dict[str, str]) -> None:
     assert cat.get("bad-duration").duration_seconds is None
 
 
+def test_dangling_source_profile_is_a_warning(files: dict[str, str], isolated_env) -> None:
+    isolated_env.write_settings(SETTINGS + '[roles.orphan]\nrole_arn = "arn:aws:iam::111111111111:role/O"\n'
+                                'source_profile = "nobody"\n')
+    cat = load_catalogue(**files)
+    assert f"{files['settings_path']}: [orphan]: source_profile 'nobody' names no profile" in cat.warnings
+    assert not cat.get("orphan").chained
+
+
 def test_unknown_name_suggests_close_ones(files: dict[str, str]) -> None:
     cat = load_catalogue(**files)
     with pytest.raises(NotFoundError) as info:
