@@ -19,14 +19,7 @@ import pytest
 
 from roleswitch.demo import DemoEnv, populate
 
-pytestmark = [
-    pytest.mark.awscli,
-    # Transitional, while the CLI is being written in parallel: remove once roleswitch/cli lands.
-    pytest.mark.skipif(
-        not os.path.exists(os.path.join(os.path.dirname(__file__), "..", "..", "roleswitch", "cli", "__init__.py")),
-        reason="roleswitch/cli not written yet",
-    ),
-]
+pytestmark = pytest.mark.awscli
 
 AWS = os.path.join(os.path.dirname(sys.executable), "aws")
 DEVELOPER = "arn:aws:sts::222222222222:assumed-role/Developer/"
