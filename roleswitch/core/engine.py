@@ -382,7 +382,12 @@ class Engine:
     def needs_mfa_code(self, name_or_role: str | Role, options: AssumeOptions = AssumeOptions()) -> bool:
         """True when obtaining the role now would need an MFA code: False while its session or the MFA
         session of its serial is cached and valid, or when no MFA is involved."""
-        return self._serial_needing_code(self._role(name_or_role), options, []) is not None
+        return self.mfa_serial_needed(name_or_role, options) is not None
+
+    def mfa_serial_needed(self, name_or_role: str | Role, options: AssumeOptions = AssumeOptions()) -> str | None:
+        """The MFA serial a code must be asked for before obtaining the role now, or ``None``. It may belong
+        to a source role of the chain (the role itself then has no ``mfa_serial``)."""
+        return self._serial_needing_code(self._role(name_or_role), options, [])
 
     def _serial_needing_code(self, role: Role, options: AssumeOptions, seen: list[str]) -> str | None:
         if role.name in seen or self._cached(role, options) is not None:

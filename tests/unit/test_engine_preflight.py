@@ -201,12 +201,14 @@ def test_missing_source_profile_is_a_config_error(tmp_path: Any) -> None:
 def test_needs_mfa_code_follows_cached_sessions(tmp_path: Any) -> None:
     engine = engine_for(tmp_path, role("dev", mfa_serial=SERIAL), role("deploy", source="dev"))
     assert engine.needs_mfa_code("dev") and engine.needs_mfa_code("deploy")
+    assert engine.mfa_serial_needed("deploy") == SERIAL  # the serial of the chain's first hop
     assert not engine.needs_mfa_code("alice")
     creds = Credentials("ASIAMFA0000EXAMPLE12", "s", "t", NOW + timedelta(hours=8))
     engine.cache.put(engine.cache.key("mfa:" + SERIAL), Session("mfa:" + SERIAL, creds, StsApi.GET_SESSION_TOKEN),
                      fingerprint=SERIAL)
     assert engine.mfa_session_left(SERIAL) == 8 * 3600
     assert not engine.needs_mfa_code("dev") and not engine.needs_mfa_code("deploy")
+    assert engine.mfa_serial_needed("deploy") is None
 
 
 def test_options_digest_matches_the_fast_path_and_hides_secrets() -> None:
