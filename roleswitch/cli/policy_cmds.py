@@ -142,12 +142,19 @@ def _describe(decision: Any) -> list[str]:
     return lines
 
 
-def render_text(decision: Any, request: Any, *, simulator: Any = None, warnings: Sequence[str] = ()) -> str:
-    """The human answer: decision, why, the deciding statements, the simulator's view, warnings."""
+def render_text(decision: Any, request: Any, *, simulator: Any = None, warnings: Sequence[str] = (),
+                specific_resources: Sequence[str] = ()) -> str:
+    """The human answer: decision, why, the deciding statements, the simulator's view, warnings.
+
+    ``specific_resources``: where statements would allow the action when RESOURCE was left at ``*``.
+    """
     lines = [f"{decision.decision}: {request.action} on {request.resource}"]
     if decision.reason and not decision.matched:
         lines.append(f"  {decision.reason}")
     lines += _describe(decision)
+    if specific_resources and decision.decision == "implicitDeny":
+        shown = ", ".join(specific_resources[:3]) + (", ..." if len(specific_resources) > 3 else "")
+        lines.append(f"  hint: statements allow it on specific resources ({shown}): give RESOURCE")
     if simulator is not None:
         if simulator.decision is None:
             lines.append(f"  ({simulator.note})")
@@ -180,7 +187,7 @@ def render_json(decision: Any, *, simulator: Any = None, warnings: Sequence[str]
 
 def cmd_can_i(args: argparse.Namespace) -> int:
     """Run ``can-i``; exit 0 when allowed, 1 when denied."""
-    from roleswitch.core.policy.evaluator import Request, evaluate
+    from roleswitch.core.policy.evaluator import Request, evaluate, resources_allowing
 
     profile, action, resource = _split_target(args)
     context = parse_context(args.context)
@@ -201,7 +208,8 @@ def cmd_can_i(args: argparse.Namespace) -> int:
     if args.json:
         out = render_json(decision, simulator=simulator, warnings=warnings, profile_form=profile is not None)
     else:
-        out = render_text(decision, request, simulator=simulator, warnings=warnings)
+        specific = resources_allowing(action, identity) if resource == "*" and not decision.allowed else ()
+        out = render_text(decision, request, simulator=simulator, warnings=warnings, specific_resources=specific)
     sys.stdout.write(out)
     sys.stdout.flush()
     return 0 if decision.allowed else 1

@@ -143,3 +143,15 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], needle: s
     assert len(result.stderr.strip().splitlines()) == 1
     assert needle in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_resource_star_hints_at_specific_resources(tmp_path: Path) -> None:
+    """reference_policies_elements_resource.html: a statement on specific ARNs does not cover "*"; the text
+    output says where the action would be allowed."""
+    policy = write(tmp_path, "s3.json", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::b/*", "arn:aws:s3:::c/*"]}]})
+    result = run_cli("can-i", "--policy-file", policy, "s3:GetObject")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[-1] == ("  hint: statements allow it on specific resources "
+                                              "(arn:aws:s3:::b/*, arn:aws:s3:::c/*): give RESOURCE")
+    assert run_cli("can-i", "--policy-file", policy, "s3:GetObject", "arn:aws:s3:::c/k").returncode == 0

@@ -51,6 +51,7 @@ VERSION_2008 = "2008-10-17"
 __all__ = [
     "ALLOWED", "EXPLICIT_DENY", "IMPLICIT_DENY", "Decision", "MatchedStatement", "NamedPolicy", "Request",
     "compile_policy", "context_from_session", "evaluate", "load_policy_text", "normalize_context",
+    "resources_allowing",
 ]
 
 
@@ -185,6 +186,7 @@ class _ResourceSet:
     exact: frozenset[str]
     regex: LazyRegex | None
     templates: tuple[Template, ...]  # the values holding policy variables
+    values: tuple[str, ...] = ()  # as written, for messages
 
     def matches(self, resource: str, context: Context) -> bool | None:
         """Whether ``resource`` matches a value; ``None`` when a variable cannot be resolved."""
@@ -295,7 +297,7 @@ def _compile_resources(values: list[str], *, variables: bool) -> _ResourceSet:
     regex = None
     if patterns:
         regex = LazyRegex(lambda: "|".join(f"(?:{wildcard_regex_source(p, mode='resource')})" for p in patterns))
-    return _ResourceSet(False, frozenset(exact), regex, tuple(templates))
+    return _ResourceSet(False, frozenset(exact), regex, tuple(templates), tuple(values))
 
 
 def _compile_statement(raw: Any, index: int, *, variables: bool, where: str) -> CompiledStatement:
@@ -433,6 +435,23 @@ def evaluate(request: Request, identity_policies: Sequence[PolicyLike], *, bound
     if session_policies and not s_allows:
         return Decision(IMPLICIT_DENY, (), f"no session policy allows {what}", partial)
     return Decision(ALLOWED, partial, f"{what} is allowed by {', '.join(m.label() for m in partial)}")
+
+
+def resources_allowing(action: str, policies: Sequence[PolicyLike]) -> tuple[str, ...]:
+    """Resource patterns of the Allow statements whose Action covers ``action`` (conditions ignored).
+
+    For the hint "this is allowed on specific resources: pass RESOURCE" when a query with resource ``*``
+    is implicitly denied (``*`` only matches statements whose Resource is ``*``, as in IAM's simulator).
+    """
+    action_lower = action.lower()
+    found: dict[str, None] = {}
+    for policy in policies:
+        for statement in _CACHE.get(policy).statements:
+            if statement.deny or statement.not_resource or statement.resources.match_all:
+                continue
+            if statement.actions.matches(action_lower) != statement.not_action:
+                found.update(dict.fromkeys(statement.resources.values))
+    return tuple(found)
 
 
 # ------------------------------------------------------------------------------------------ context
