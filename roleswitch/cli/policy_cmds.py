@@ -50,6 +50,10 @@ def _register_can_i(subparsers: Any) -> None:
                     "must all allow. With PROFILE, iam:SimulatePrincipalPolicy is asked too when permitted "
                     "and both answers are shown when they differ.",
         examples=CAN_I_EXAMPLES)
+    p.usage = ("%(prog)s PROFILE ACTION [RESOURCE] [--context KEY=VALUE]... [--json] [--no-simulate]\n"
+               "       %(prog)s --policy-file F [--policy-file F2]... [--boundary-file B] "
+               "[--session-policy-file S]...\n"
+               "                        ACTION [RESOURCE] [--context KEY=VALUE]... [--json]")
     p.add_argument("target", nargs="+", metavar="[PROFILE] ACTION [RESOURCE]",
                    help="PROFILE (omit with --policy-file), an action like s3:GetObject, a resource ARN "
                         "(default *)")
