@@ -351,3 +351,14 @@ def test_predict_unknown_keys_and_deny() -> None:
     assert denied.allowed is False and "NoAlice" in denied.reasons[0]
     assert predict_trust(None, USER).allowed is None
     assert predict_trust("{bad", USER).allowed is None
+
+
+def test_external_id_values_are_redacted_in_output() -> None:
+    from roleswitch.core.policy.lint import redact_statement
+
+    st = allow({"AWS": "*"}, condition={"StringEquals": {"sts:ExternalId": "s3cr3t-id", "aws:PrincipalOrgID": "o-1"}})
+    assert redact_statement(st)["Condition"]["StringEquals"] == {"sts:ExternalId": "****",
+                                                                 "aws:PrincipalOrgID": "o-1"}
+    assert st["Condition"]["StringEquals"]["sts:ExternalId"] == "s3cr3t-id"  # the input is not modified
+    finding = Finding("wildcard-principal", "high", "m", st)
+    assert "s3cr3t-id" not in json.dumps(finding.to_json(profile="p", role_arn="a"))

@@ -480,11 +480,9 @@ def role_readers(engine: Any, role: Any, session: Any = None, *, assume: bool = 
     return readers, notes, session
 
 
-def source_identity_policies(role: Any, *, region: str | None = None) -> tuple[str | None, PrincipalPolicies | None]:
-    """(caller ARN, policies) of ``role``'s source identity, for "what you could do before AssumeRole".
-
-    Only for a source profile that is not itself a role (no prompts). ``(None, None)`` when unknown.
-    """
+def source_caller(role: Any, *, region: str | None = None) -> tuple[str | None, Any]:
+    """(caller ARN, boto3 session) of ``role``'s source profile, ``(None, None)`` when it cannot be known
+    without prompting (no source profile, or the source is itself a role). Never raises."""
     source = getattr(role, "source_profile", None)
     if not source or getattr(role, "chained", False):
         return None, None
@@ -494,11 +492,24 @@ def source_identity_policies(role: Any, *, region: str | None = None) -> tuple[s
         from roleswitch.core.sts import get_caller_identity, make_client
 
         boto = shared_boto_session(profile_name=source, region_name=region)
-        caller = get_caller_identity(make_client(boto, "sts", region=region, max_attempts=2))["Arn"]
-        iam = make_client(boto, "iam", region=region, max_attempts=2)
+        return get_caller_identity(make_client(boto, "sts", region=region, max_attempts=2))["Arn"], boto
     except Exception:  # noqa: BLE001 - unknown is an answer here
         return None, None
-    return caller, fetch_principal_policies(iam, caller, label=f"source profile {source}")
+
+
+def source_identity_policies(role: Any, *, region: str | None = None) -> tuple[str | None, PrincipalPolicies | None]:
+    """(caller ARN, policies) of ``role``'s source identity, for "what you could do before AssumeRole".
+
+    ``(None, None)`` when the source identity is unknown (see :func:`source_caller`). Never raises.
+    """
+    caller, boto = source_caller(role, region=region)
+    if caller is None:
+        return None, None
+    from roleswitch.core.sts import make_client
+
+    region = region or getattr(role, "region", None) or "us-east-1"
+    iam = make_client(boto, "iam", region=region, max_attempts=2)
+    return caller, fetch_principal_policies(iam, caller, label=f"source profile {role.source_profile}")
 
 
 _THIRD_PARTY_ENVIRONMENTS = frozenset({"third-party", "thirdparty", "vendor", "partner", "external", "customer"})

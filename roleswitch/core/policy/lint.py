@@ -68,9 +68,34 @@ class Finding:
         return None if self.statement is None else self.statement.get("Sid")
 
     def to_json(self, *, profile: str | None, role_arn: str | None) -> dict[str, Any]:
-        """The object ``roleswitch lint --json`` prints for this finding."""
+        """The object ``roleswitch lint --json`` prints for this finding (External ID values redacted)."""
         return {"profile": profile, "role_arn": role_arn, "rule": self.rule, "severity": self.severity,
-                "message": self.message, "statement": self.statement}
+                "message": self.message, "statement": redact_statement(self.statement)}
+
+
+REDACTED = "****"
+
+
+def redact_statement(statement: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A copy of a statement with every sts:ExternalId condition value replaced by ``****``.
+
+    The External ID a trust policy expects is the same secret the user configures; it must not reach
+    output, logs or screenshots.
+    """
+    if statement is None:
+        return None
+    out = dict(statement)
+    block = statement.get("Condition")
+    if isinstance(block, Mapping):
+        new_block: dict[str, Any] = {}
+        for op, pairs in block.items():
+            if isinstance(pairs, Mapping):
+                new_block[op] = {key: (REDACTED if str(key).lower() == "sts:externalid" else value)
+                                 for key, value in pairs.items()}
+            else:
+                new_block[op] = pairs
+        out["Condition"] = new_block
+    return out
 
 
 @dataclass(frozen=True)
