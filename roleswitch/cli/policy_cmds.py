@@ -227,7 +227,7 @@ def _profile_inputs(profile: str, action: str, resource: str, context: dict[str,
     from roleswitch.cli import common
     from roleswitch.core.engine import AssumeOptions
     from roleswitch.core.errors import StsError
-    from roleswitch.core.policy.evaluator import Request, context_from_session
+    from roleswitch.core.policy.evaluator import Request, session_context
     from roleswitch.core.policy.fetch import fetch_role_policies_with, role_readers, session_policies
 
     ctx = common.open_context()
@@ -248,11 +248,11 @@ def _profile_inputs(profile: str, action: str, resource: str, context: dict[str,
     session_pols, problems = session_policies(_role_policy_json(role), role.policy_arns, iam,
                                               label="the role session")
     warnings += problems
-    tags = dict(policies.tags)
-    tags.update(dict(session.tags))  # session tags override role tags with the same key
-    base = context_from_session(tags=tags, source_identity=session.source_identity,
-                                principal_arn=role.role_arn, account_id=role.account_id, region=region)
-    base.update({k.lower(): v for k, v in context.items()})  # --context wins
+    base = session_context(session, role_tags=policies.tags, region=region, extra=context)
+    if role.account_id and "aws:principalaccount" not in base:
+        base["aws:principalaccount"] = (role.account_id,)
+    if "aws:principalarn" not in base:
+        base["aws:principalarn"] = (role.role_arn,)
     request = Request(action, resource, base)
     simulator = None
     if simulate and iam is not None:

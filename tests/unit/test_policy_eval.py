@@ -560,3 +560,21 @@ def test_evaluator_imports_no_boto() -> None:
             "print(any(m.split('.')[0] in ('boto3', 'botocore', 'textual', 'rich') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_session_context_session_tags_override_role_tags() -> None:
+    """id_session-tags.html: a session tag with the same key as a role tag overrides it in aws:PrincipalTag."""
+    from datetime import UTC, datetime
+
+    from roleswitch.core.model import Credentials, Session
+    from roleswitch.core.policy import session_context
+
+    session = Session(profile="dev", credentials=Credentials("ASIAEXAMPLE", "s", "t", datetime(2030, 1, 1, tzinfo=UTC)),
+                      role_arn="arn:aws:iam::111122223333:role/Dev", account_id="111122223333",
+                      source_identity="alice", tags=(("team", "web"), ("cost", "42")))
+    ctx = session_context(session, role_tags={"team": "sre", "env": "prod"}, extra={"aws:SourceIp": "1.2.3.4"})
+    assert ctx["aws:principaltag/team"] == ("web",)
+    assert ctx["aws:principaltag/env"] == ("prod",) and ctx["aws:principaltag/cost"] == ("42",)
+    assert ctx["aws:sourceidentity"] == ("alice",)
+    assert ctx["aws:principalarn"] == ("arn:aws:iam::111122223333:role/Dev",)
+    assert ctx["aws:sourceip"] == ("1.2.3.4",)

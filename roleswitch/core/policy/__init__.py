@@ -16,6 +16,8 @@ from roleswitch.core.policy.evaluator import (
     evaluate,
     load_policy_text,
     normalize_context,
+    resources_allowing,
+    session_context,
 )
 
 __all__ = [
@@ -31,4 +33,6 @@ __all__ = [
     "evaluate",
     "load_policy_text",
     "normalize_context",
+    "resources_allowing",
+    "session_context",
 ]

@@ -51,7 +51,7 @@ VERSION_2008 = "2008-10-17"
 __all__ = [
     "ALLOWED", "EXPLICIT_DENY", "IMPLICIT_DENY", "Decision", "MatchedStatement", "NamedPolicy", "Request",
     "compile_policy", "context_from_session", "evaluate", "load_policy_text", "normalize_context",
-    "resources_allowing",
+    "resources_allowing", "session_context",
 ]
 
 
@@ -93,7 +93,11 @@ class Request:
 
 @dataclass(frozen=True)
 class NamedPolicy:
-    """A policy document (the parsed JSON object) and the name used to report it."""
+    """A policy document (the parsed JSON object) and the name used to report it.
+
+    The compiled form is cached by the document's identity: do not mutate a document after evaluating it
+    (build a new dict instead).
+    """
 
     name: str
     document: dict[str, Any] = field(repr=False)
@@ -457,11 +461,11 @@ def resources_allowing(action: str, policies: Sequence[PolicyLike]) -> tuple[str
 # ------------------------------------------------------------------------------------------ context
 
 def context_from_session(
-    *,
     tags: Mapping[str, str] | Iterable[tuple[str, str]] = (),
     source_identity: str | None = None,
     username: str | None = None,
     userid: str | None = None,
+    *,
     principal_arn: str | None = None,
     account_id: str | None = None,
     mfa_present: bool | None = None,
@@ -497,3 +501,16 @@ def context_from_session(
     for key, values in normalize_context(extra).items():
         context[key] = values
     return context
+
+
+def session_context(session: Any, *, role_tags: Mapping[str, str] | None = None, region: str | None = None,
+                    extra: Mapping[str, Any] | None = None) -> dict[str, tuple[str, ...]]:
+    """The request context of a :class:`roleswitch.core.model.Session`: the role's tags overlaid by the
+    session tags (session tags win, as in STS) as ``aws:PrincipalTag/*``, its SourceIdentity, the role ARN
+    as ``aws:PrincipalArn``, its account and region; ``extra`` (e.g. ``--context``) overrides all."""
+    tags = dict(role_tags or {})
+    tags.update(dict(getattr(session, "tags", ()) or ()))
+    return context_from_session(
+        tags, getattr(session, "source_identity", None),
+        principal_arn=getattr(session, "role_arn", None), account_id=getattr(session, "account_id", None),
+        region=region or getattr(session, "region", None), extra=extra)
