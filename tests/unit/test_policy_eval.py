@@ -578,3 +578,17 @@ def test_session_context_session_tags_override_role_tags() -> None:
     assert ctx["aws:sourceidentity"] == ("alice",)
     assert ctx["aws:principalarn"] == ("arn:aws:iam::111122223333:role/Dev",)
     assert ctx["aws:sourceip"] == ("1.2.3.4",)
+
+
+def test_load_policy_text_accepts_aws_cli_outputs() -> None:
+    """What `aws iam get-role-policy` and `aws iam get-policy-version` print holds the document inside."""
+    inner = {"Version": V12, "Statement": {"Sid": "S", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}}
+    import json
+    from urllib.parse import quote
+
+    for wrapped in ({"RoleName": "R", "PolicyName": "p", "PolicyDocument": inner},
+                    {"PolicyVersion": {"Document": inner, "VersionId": "v1", "IsDefaultVersion": True}},
+                    {"PolicyVersion": {"Document": quote(json.dumps(inner))}}):
+        policy = load_policy_text(json.dumps(wrapped), name="p.json")
+        assert policy.document == inner
+        assert evaluate(Request("s3:GetObject"), [policy]).allowed

@@ -378,14 +378,41 @@ class _CompileCache:
 _CACHE = _CompileCache()
 
 
+# Where the AWS CLI's answers keep a policy document: get-role-policy / get-user-policy / get-group-policy
+# ("PolicyDocument") and get-policy-version ("PolicyVersion" -> "Document").
+_WRAPPERS: tuple[tuple[str, ...], ...] = (("PolicyDocument",), ("PolicyVersion", "Document"))
+
+
+def _unwrap(document: Any, name: str) -> Any:
+    if not isinstance(document, Mapping) or "Statement" in document:
+        return document
+    for path in _WRAPPERS:
+        inner: Any = document
+        for key in path:
+            inner = inner.get(key) if isinstance(inner, Mapping) else None
+        if isinstance(inner, str):  # IAM returns documents URL-encoded
+            from urllib.parse import unquote
+
+            try:
+                inner = json.loads(unquote(inner) if inner.lstrip().startswith("%") else inner)
+            except json.JSONDecodeError as exc:
+                raise ValidationError(f"{'.'.join(path)} is not valid JSON: {exc.msg}", where=name) from None
+        if isinstance(inner, Mapping):
+            return inner
+    return document
+
+
 def load_policy_text(text: str, *, name: str) -> NamedPolicy:
-    """Parse and validate a JSON policy; raises ValidationError with the JSON error's line and column."""
+    """Parse and validate a JSON policy; raises ValidationError with the JSON error's line and column.
+
+    Also accepts what ``aws iam get-role-policy`` / ``get-policy-version`` print (the document inside).
+    """
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                               hint="a policy is a JSON object with Version and Statement", where=name) from None
-    policy = NamedPolicy(name, document)
+    policy = NamedPolicy(name, _unwrap(document, name))
     _CACHE.get(policy)  # validate now: a broken policy fails at load time with its location
     return policy
 
