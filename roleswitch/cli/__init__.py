@@ -7,7 +7,10 @@ Nothing heavy is imported here: ``roleswitch export P`` on a cache hit must stay
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: nothing but the stdlib essentials on the fast path
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
-from typing import Any
 
 from roleswitch.core import cache as cachemod
 from roleswitch.core import export, paths
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the fast path does not import typing
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Mapping, Sequence
+    from typing import Any
 
 # Options of `export` the fast path understands: name -> field of the options digest.
 _VALUE_OPTIONS = {

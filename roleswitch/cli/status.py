@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Any
 
 from roleswitch.core import cache as cachemod
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the fast path does not import typing
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
 
 
 def printable(text: object) -> str:

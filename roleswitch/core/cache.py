@@ -18,17 +18,19 @@ replaced on the next write; it never breaks a command.
 from __future__ import annotations
 
 import _thread  # the builtin behind threading: re-entrant locks without importing threading (~2 ms)
-import contextlib
 import json
 import os
 import sys
 import time
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
 
-from roleswitch.core import fileio, paths
+from roleswitch.core import paths
 
-if TYPE_CHECKING:  # pragma: no cover - typing only; the model is imported lazily (see module docstring)
+# typing, contextlib and fileio are not imported at run time: the fast path only reads (see docstring).
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Iterator
+    from typing import Any
+
     from roleswitch.core.model import Clock, Session
 
 # hashlib pulls in OpenSSL bindings (~5 ms); the builtin SHA-256 module gives the same digest for free.
@@ -292,6 +294,8 @@ class CredentialCache:
         return os.path.join(self.sessions_dir, key + ".json")
 
     def _ensure_dirs(self) -> None:
+        from roleswitch.core import fileio
+
         fileio.ensure_private_dir(self.directory)
         fileio.ensure_private_dir(self.sessions_dir)
         fileio.ensure_private_dir(os.path.join(self.directory, LOCKS))
@@ -353,6 +357,8 @@ class CredentialCache:
 
     # -- writing -------------------------------------------------------------------------------
     def _write(self, key: str, record: dict[str, Any]) -> None:
+        from roleswitch.core import fileio
+
         self._ensure_dirs()
         data = json.dumps(record, sort_keys=True, indent=1).encode("utf-8")
         # A short per-key write lock (not the single-flight lock, which the caller may hold): two writers
@@ -425,18 +431,24 @@ class CredentialCache:
                 session = record.get("session") or {}
                 if record.get("name") != name and session.get("profile") != name:
                     continue
-            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+            try:
                 os.unlink(path)
-                removed += filename.endswith(".json") and not filename.startswith(".")
+            except (FileNotFoundError, IsADirectoryError):
+                continue
+            removed += filename.endswith(".json") and not filename.startswith(".")
         return removed
 
     # -- locking -------------------------------------------------------------------------------
-    @contextlib.contextmanager
     def lock(self, key: str) -> Iterator[None]:
         """Exclusive inter-process lock of ``key`` for single flight (re-entrant within a process).
 
         Pattern: ``get`` -> miss -> ``with cache.lock(key):`` -> ``get`` again -> call STS -> ``put``.
         """
+        import contextlib
+
+        return contextlib.contextmanager(self._locked)(key)
+
+    def _locked(self, key: str) -> Iterator[None]:
         self._ensure_dirs()
         lock_path = os.path.join(self.directory, LOCKS, key + ".lock")
         with _GUARD:
@@ -460,8 +472,10 @@ class CredentialCache:
             finally:
                 _, depth, fd = _held[lock_path]
                 if depth == 1:
-                    with contextlib.suppress(OSError):
+                    try:
                         _flock(fd, False)
+                    except OSError:
+                        pass
                     os.close(fd)
                     fd = -1
                 _held[lock_path] = (rlock, depth - 1, fd)

@@ -12,10 +12,12 @@ directly (:func:`render_record`), the rest of the code renders a :class:`~rolesw
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the fast path does not import typing
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Mapping
+    from typing import Any
+
     from roleswitch.core.model import Session
 
 FORMATS = ("bash", "zsh", "fish", "pwsh", "nu", "dotenv", "json", "process")
