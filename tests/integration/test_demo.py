@@ -218,9 +218,10 @@ def test_apply_env_scrubs_the_callers_aws_variables(demo: DemoEnv) -> None:
     assert env["PATH"] == "/bin" and env["AWS_ENDPOINT_URL"] == demo.endpoint
 
 
-def test_print_env_command_serves_until_stopped_then_cleans_up(isolated_env: Any) -> None:
+@pytest.mark.parametrize("command", [["roleswitch.demo", "--print-env"], ["roleswitch", "demo", "--print-env"]])
+def test_print_env_command_serves_until_stopped_then_cleans_up(isolated_env: Any, command: list[str]) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "roleswitch.demo", "--print-env"],
+        [sys.executable, "-m", *command],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
