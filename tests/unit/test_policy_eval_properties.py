@@ -154,3 +154,35 @@ def test_for_all_values_not_equals_is_not_for_any_value_equals(policy_values: li
     all_not = _holds({"ForAllValues:StringNotEquals": {"k": policy_values}}, ctx)
     any_eq = _holds({"ForAnyValue:StringEquals": {"k": policy_values}}, ctx)
     assert all_not == (not any_eq)
+
+
+PATTERN_TEXT = st.text(alphabet="ab*?:/", max_size=8)
+SUBJECT_TEXT = st.text(alphabet="ab:/*?", max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(PATTERN_TEXT, SUBJECT_TEXT)
+def test_string_like_agrees_with_fnmatch(pattern: str, subject: str) -> None:
+    """StringLike's * and ? (reference_policies_elements_condition_operators.html) are shell-style globs."""
+    import fnmatch
+
+    assert _holds({"StringLike": {"k": pattern}}, {"k": subject}) == fnmatch.fnmatchcase(subject, pattern)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab*?/", max_size=6), st.text(alphabet="ab/:", max_size=6))
+def test_resource_wildcards_stay_in_the_last_segment_or_span(pattern: str, tail: str) -> None:
+    """reference_policies_elements_resource.html: in the last ARN segment wildcards behave like globs (the
+    resource part may hold colons and a trailing * spans them)."""
+    import fnmatch
+
+    prefix = "arn:aws:s3:::"
+    policy = NamedPolicy("r", {"Version": "2012-10-17", "Statement": {
+        "Effect": "Allow", "Action": "s3:GetObject", "Resource": prefix + pattern}})
+    got = evaluate(Request("s3:GetObject", prefix + tail), [policy]).allowed
+    if ":" not in tail:
+        assert got == fnmatch.fnmatchcase(tail, pattern)  # no colon to cross: plain glob semantics
+    if pattern.endswith("*") and "?" not in pattern and pattern.count("*") == 1:
+        assert got == tail.startswith(pattern[:-1])  # a segment-ending * spans colons too
+    if got:
+        assert fnmatch.fnmatchcase(tail, pattern)  # never more permissive than a glob
