@@ -105,6 +105,9 @@ def _split_target(args: argparse.Namespace) -> tuple[str | None, str, str]:
     if not low <= len(words) <= high:
         raise UsageError(f"expected {expected}, got {len(words)} argument{'s' if len(words) != 1 else ''}",
                          hint="see 'roleswitch can-i --help'", where="can-i")
+    if file_form and len(words) == 2 and _ACTION_RE.fullmatch(words[1]) and not _ACTION_RE.fullmatch(words[0]):
+        raise UsageError(f"--policy-file replaces PROFILE ('{words[0]}')", hint="give ACTION [RESOURCE] only",
+                         where="can-i")
     profile = None if file_form else words.pop(0)
     action = words[0]
     resource = words[1] if len(words) > 1 else "*"

@@ -131,6 +131,7 @@ def test_text_output_names_the_deciding_statement(tmp_path: Path) -> None:
     (["--policy-file", "{good}", "s3:*"], "is not an action"),
     (["--policy-file", "{good}", "s3:GetObject", "arn", "extra"], "expected ACTION [RESOURCE]"),
     (["--boundary-file", "{good}", "s3:GetObject"], "need --policy-file"),
+    (["--policy-file", "{good}", "prod-admin", "s3:GetObject"], "--policy-file replaces PROFILE"),
 ])
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], needle: str) -> None:
     files = {"missing": str(tmp_path / "missing.json"), "bad": write(tmp_path, "bad.json", '{"Statement": ['),
