@@ -166,10 +166,12 @@ def render_text(decision: Any, request: Any, *, simulator: Any = None, warnings:
         if simulator.decision is None:
             lines.append(f"  ({simulator.note})")
         elif simulator.decision.decision == decision.decision:
-            lines.append(f"IAM policy simulator agrees: {simulator.decision.decision}")
+            lines.append(f"IAM policy simulator agrees: {simulator.decision.decision}"
+                         + (f" ({simulator.note})" if simulator.note else ""))
         else:
             lines.append(f"IAM policy simulator DIFFERS: {simulator.decision.decision} "
-                         f"(local evaluator: {decision.decision})")
+                         f"(local evaluator: {decision.decision})"
+                         + (f"; {simulator.note}" if simulator.note else ""))
             lines += _describe(simulator.decision)
             if simulator.missing_context:
                 lines.append("  the simulator lacked context: " + ", ".join(simulator.missing_context))

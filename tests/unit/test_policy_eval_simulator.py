@@ -51,13 +51,13 @@ def test_simulator_allowed_with_exact_parameters(iam_stub: Any) -> None:
                 {"ContextKeyName": "aws:principaltag/team", "ContextKeyValues": ["sre"],
                  "ContextKeyType": "string"},
             ],
-            "PolicyInputList": ['{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*", '
-                                '"Resource": "*"}}'],
+            # No PolicyInputList: the simulator would treat session policies as extra identity policies.
         })
     answer = simulate_principal(client, ROLE, request, session_policies=[session])
     assert answer.decision is not None
     assert answer.decision.decision == "allowed"
     assert [(m.policy, m.statement) for m in answer.decision.matched] == [("ReadOnly", "line 3")]
+    assert answer.note == "the simulator does not apply session policies"
 
 
 def test_simulator_access_denied_is_a_note_not_an_error(iam_stub: Any) -> None:

@@ -56,17 +56,18 @@ def _error_code(exc: Exception) -> str | None:
 def simulate_principal(iam_client: Any, principal_arn: str, request: Request, *,
                        session_policies: Sequence[PolicyLike] = ()) -> SimulatorResult:
     """Ask ``iam:SimulatePrincipalPolicy`` about ``request`` for ``principal_arn``. Never raises for AWS
-    errors: AccessDenied (or any failure) gives ``decision=None`` with a one-line note."""
-    import json
+    errors: AccessDenied (or any failure) gives ``decision=None`` with a one-line note.
 
+    Session policies are NOT sent: the simulator's PolicyInputList adds policies as if attached to the
+    principal (it would widen, and AWS documents that it takes no scope-down policies), so when there are
+    session policies the answer ignores them and ``note`` says so.
+    """
     params: dict[str, Any] = {"PolicySourceArn": principal_arn, "ActionNames": [request.action]}
     if request.resource != "*":
         params["ResourceArns"] = [request.resource]
     entries = context_entries(request.context)
     if entries:
         params["ContextEntries"] = entries
-    if session_policies:
-        params["PolicyInputList"] = [json.dumps(p.document) for p in session_policies]
     try:
         response = iam_client.simulate_principal_policy(**params)
     except Exception as exc:  # botocore ClientError / connection errors, imported lazily by design
@@ -96,8 +97,9 @@ def simulate_principal(iam_client: Any, principal_arn: str, request: Request, *,
     reason = "the IAM policy simulator"
     if boundary is False:
         reason += ": the permissions boundary does not allow it"
+    note = "the simulator does not apply session policies" if session_policies else ""
     return SimulatorResult(Decision(decision, matched, reason),  # type: ignore[arg-type]
-                           missing_context=tuple(result.get("MissingContextValues") or ()))
+                           note, tuple(result.get("MissingContextValues") or ()))
 
 
 def _position(position: Any) -> str:
