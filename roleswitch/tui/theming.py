@@ -27,13 +27,32 @@ from roleswitch.core.themes import (
     theme_dirs,
 )
 
+# Defaults for themes that do not set roleswitch's variables (Textual's own themes, user themes): the
+# values of roleswitch-dark, or of roleswitch-light on a light theme (see theme_variable_defaults).
 THEME_VARIABLE_DEFAULTS: dict[str, str] = {
-    "rs-expiry-warning": "#E8B341",   # session expires within the refresh margin
-    "rs-expiry-critical": "#F2555A",  # under a minute left, or expired
-    "rs-prod": "#F2555A",             # account environment = prod
-    "rs-staging": "#E8A23B",
-    "rs-dev": "#4CC38A",
+    "rs-expiry-warning": "#E8B341",   # session expires within 15 minutes
+    "rs-expiry-critical": "#FF8589",  # under 5 minutes left, or expired
+    "rs-prod": "#FF7B7F",             # account environment = prod
+    "rs-staging": "#F0B050",
+    "rs-dev": "#5DD39E",
 }
+LIGHT_THEME_VARIABLE_DEFAULTS: dict[str, str] = {
+    "rs-expiry-warning": "#8F5A00",
+    "rs-expiry-critical": "#C01F2B",
+    "rs-prod": "#C01F2B",
+    "rs-staging": "#8F5A00",
+    "rs-dev": "#176B33",
+}
+
+
+def theme_variable_defaults(dark: bool = True) -> dict[str, str]:
+    """roleswitch's variable defaults readable on a dark (or light) background.
+
+    For ``App.get_theme_variable_defaults``: ``return theme_variable_defaults(self.current_theme.dark)``
+    (Textual calls it again whenever the theme changes).
+    """
+    return dict(THEME_VARIABLE_DEFAULTS if dark else LIGHT_THEME_VARIABLE_DEFAULTS)
+
 
 NOTIFY_TITLE = "Themes"
 NOTIFY_TIMEOUT = 15.0

@@ -16,7 +16,12 @@ from textual.color import Color
 from textual.widgets import Static
 
 from roleswitch.core.themes import APP_VARIABLES, builtin_themes_dir, load_theme_file
-from roleswitch.tui.theming import THEME_VARIABLE_DEFAULTS, install_themes
+from roleswitch.tui.theming import (
+    LIGHT_THEME_VARIABLE_DEFAULTS,
+    THEME_VARIABLE_DEFAULTS,
+    install_themes,
+    theme_variable_defaults,
+)
 
 BUILTIN = builtin_themes_dir()
 
@@ -54,7 +59,7 @@ class ThemedApp(App[None]):
         self.problems: list = []
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        return {**super().get_theme_variable_defaults(), **THEME_VARIABLE_DEFAULTS}
+        return {**super().get_theme_variable_defaults(), **theme_variable_defaults(self.current_theme.dark)}
 
     def compose(self) -> ComposeResult:
         yield Static("prod", id="prod")
@@ -109,6 +114,17 @@ async def test_requested_then_configured_then_default(requested, configured, exp
 async def test_textual_theme_gets_roleswitch_variable_defaults() -> None:
     app = ThemedApp("nord")
     async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        assert app.query_one("#dev").styles.color == Color.parse(THEME_VARIABLE_DEFAULTS["rs-dev"])
+
+
+@sync
+async def test_light_textual_theme_gets_light_defaults() -> None:
+    app = ThemedApp("textual-light")
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        assert app.query_one("#dev").styles.color == Color.parse(LIGHT_THEME_VARIABLE_DEFAULTS["rs-dev"])
+        app.theme = "nord"
         await pilot.pause()
         assert app.query_one("#dev").styles.color == Color.parse(THEME_VARIABLE_DEFAULTS["rs-dev"])
 
@@ -185,4 +201,10 @@ async def test_user_theme_may_redefine_a_builtin_one(tmp_path) -> None:
 
 
 def test_variable_defaults_cover_exactly_the_roleswitch_variables() -> None:
-    assert tuple(THEME_VARIABLE_DEFAULTS) == APP_VARIABLES
+    assert tuple(THEME_VARIABLE_DEFAULTS) == APP_VARIABLES == tuple(LIGHT_THEME_VARIABLE_DEFAULTS)
+
+
+@pytest.mark.parametrize(("theme", "dark"), [("roleswitch-dark", True), ("roleswitch-light", False)])
+def test_variable_defaults_match_the_builtin_theme_of_the_same_shade(theme: str, dark: bool) -> None:
+    spec = load_theme_file(os.path.join(BUILTIN, f"{theme}.toml"))
+    assert theme_variable_defaults(dark) == {name: spec.variables[name] for name in APP_VARIABLES}

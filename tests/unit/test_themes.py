@@ -209,6 +209,18 @@ def test_builtin_theme_text_and_status_colours_are_readable(name: str, minimum: 
         assert contrast(spec.variables[key], background) >= minimum, key
 
 
+@pytest.mark.parametrize("name", BUILTIN_THEME_NAMES)
+def test_coloured_labels_stay_readable_on_the_selected_row(name: str) -> None:
+    """Environment and expiry colours are drawn on the list/table cursor row too (prod in red on the
+    highlighted role): they must keep 4.5:1 against both cursor backgrounds."""
+    spec = load_theme_file(os.path.join(builtin_themes_dir(), f"{name}.toml"))
+    for cursor in ("block-cursor-background", "block-cursor-blurred-background"):
+        background = spec.variables[cursor]
+        for key in APP_VARIABLES:
+            assert contrast(spec.variables[key], background) >= 4.5, (cursor, key)
+    assert contrast(spec.variables["block-cursor-foreground"], spec.variables["block-cursor-background"]) >= 7
+
+
 def test_builtin_themes_are_found_in_checkout_and_shipped_as_package_data() -> None:
     folder = builtin_themes_dir()
     assert os.path.realpath(folder) == os.path.join(REPO, "themes")
