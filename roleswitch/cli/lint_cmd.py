@@ -46,10 +46,10 @@ def _register_lint(subparsers: Any) -> None:
 def lint_catalogue_role(ctx: Any, role: Any, *, assume: bool) -> tuple[list[Any], Any, list[str]]:
     """(findings, RolePolicies, notes) for one catalogue role. Never raises for IAM problems."""
     from roleswitch.core.policy.fetch import (
+        PolicyCache,
         account_names_from,
-        fetch_role_policies_with,
         own_accounts_from,
-        role_readers,
+        read_role_policies,
     )
     from roleswitch.core.policy.lint import INFO, Finding, lint_role
 
@@ -58,8 +58,7 @@ def lint_catalogue_role(ctx: Any, role: Any, *, assume: bool) -> tuple[list[Any]
     names = account_names_from(accounts)
     defaults = getattr(settings, "defaults", None)
     source_identity = bool(role.source_identity) or bool(getattr(defaults, "source_identity", False))
-    readers, notes, _ = role_readers(ctx.engine, role, assume=assume)
-    policies = fetch_role_policies_with(readers, role.role_arn)
+    policies, notes, _ = read_role_policies(ctx.engine, role, assume=assume, cache=PolicyCache())
     findings = lint_role(role, policies, known_accounts=own_accounts_from(accounts), account_names=names,
                          source_identity=source_identity)
     problems = list(dict.fromkeys([*notes, *policies.problems]))

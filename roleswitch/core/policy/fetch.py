@@ -64,12 +64,17 @@ class PrincipalPolicies:
 
 
 class _Failure(Exception):
-    """One IAM read that failed, already worded."""
+    """One IAM read that failed, already worded; ``kind``/``api``/``who``/``target`` let several be merged."""
 
-    def __init__(self, text: str, *, denied: bool = False) -> None:
+    def __init__(self, text: str, *, denied: bool = False, kind: str = "other", api: str = "",
+                 who: str = "", target: str = "") -> None:
         super().__init__(text)
         self.text = text
         self.denied = denied
+        self.kind = "denied" if denied else kind
+        self.api = api
+        self.who = who
+        self.target = target
 
 
 def _call(client: Any, api: str, who: str, target: str, **params: Any) -> dict[str, Any]:
@@ -81,9 +86,11 @@ def _call(client: Any, api: str, who: str, target: str, **params: Any) -> dict[s
         error = exc.response.get("Error", {})
         code = str(error.get("Code", "Unknown"))
         if code in _DENIED:
-            raise _Failure(f"iam:{method} was refused to {who} on {target}", denied=True) from None
+            raise _Failure(f"iam:{method} was refused to {who} on {target}", denied=True, api=f"iam:{method}",
+                           who=who, target=target) from None
         if code == "NoSuchEntity":
-            raise _Failure(f"{target} does not exist (iam:{method}: NoSuchEntity)") from None
+            raise _Failure(f"{target} does not exist for {who} (iam:{method}: NoSuchEntity)", kind="missing",
+                           api=f"iam:{method}", who=who, target=target) from None
         raise _Failure(f"iam:{method} failed for {target}: {code}") from None
     except BotoCoreError as exc:
         # botocore messages name endpoints and files, never credentials.
@@ -220,7 +227,9 @@ def fetch_role_policies_with(clients: Sequence[tuple[str, Any]], role_arn: str, 
              or (part == "boundary" and role is not None and not boundary_arn)]
     still = ("still known: " + ", ".join(known)) if known else "nothing else is known"
     problems = []
-    for part, label in _PARTS.items():
+    if not got and failures:
+        problems = _merged_problems([f for reasons in failures.values() for f in reasons])
+    for part, label in ([] if not got and failures else _PARTS.items()):
         if part in got:
             continue
         reasons = failures.get(part)
@@ -251,6 +260,25 @@ def fetch_role_policies_with(clients: Sequence[tuple[str, Any]], role_arn: str, 
         read_with=tuple(used),
         boundary_arn=boundary_arn,
     )
+
+
+def _merged_problems(failures: list[_Failure]) -> list[str]:
+    """One line per (kind, reader, target) when nothing at all could be read, instead of one per part."""
+    groups: dict[tuple[str, str, str], list[_Failure]] = {}
+    for failure in failures:
+        groups.setdefault((failure.kind, failure.who, failure.target), []).append(failure)
+    lines = []
+    for (kind, who, target), items in groups.items():
+        apis = ", ".join(dict.fromkeys(f.api for f in items if f.api))
+        if kind == "denied":
+            lines.append(f"the role's policies are unknown: {apis} {'were' if ', ' in apis else 'was'} refused to "
+                         f"{who} on {target}")
+        elif kind == "missing":
+            lines.append(f"the role's policies are unknown: {target} is not visible to {who} ({apis}: "
+                         "NoSuchEntity); a role in another account can only be read with its own session")
+        else:
+            lines.append("the role's policies are unknown: " + "; ".join(dict.fromkeys(f.text for f in items)))
+    return lines
 
 
 def fetch_principal_policies(iam_client: Any, principal_arn: str, *,
@@ -520,3 +548,23 @@ def own_accounts_from(accounts: Mapping[str, Any]) -> set[str]:
     partner, external or customer is not one of them: trusting it needs an External ID)."""
     return {str(a.id) for a in accounts.values() if getattr(a, "id", None)
             and str(getattr(a, "environment", "") or "").lower() not in _THIRD_PARTY_ENVIRONMENTS}
+
+
+def read_role_policies(engine: Any, role: Any, session: Any = None, *, assume: bool = True,
+                       cache: PolicyCache | None = None, refresh: bool = False, now: Clock = utcnow,
+                       ) -> tuple[RolePolicies, list[str], Any]:
+    """A role's policies read "with the source identity or the session, whichever may": (policies, notes,
+    session used).
+
+    Order: the live ``session`` (if any), then the source profile; when that leaves parts unknown and
+    ``assume`` is set, a role session from the engine (a cached one, or a new one when no MFA code is
+    needed), then everything again with it first. Never raises.
+    """
+    readers, notes, used = role_readers(engine, role, session, assume=False)
+    policies = cached_role_policies(readers, role.role_arn, cache=cache, now=now, refresh=refresh)
+    if policies.problems and assume and used is None and engine is not None:
+        more, more_notes, used = role_readers(engine, role, None, assume=True)
+        notes += more_notes
+        if used is not None:
+            policies = cached_role_policies(more, role.role_arn, cache=cache, now=now, refresh=refresh)
+    return policies, list(dict.fromkeys(notes)), used

@@ -194,7 +194,7 @@ class PermissionsScreen(Screen[None]):
     def _compute(self, refresh: bool) -> PermissionsData:
         from roleswitch.core.policy.fetch import (
             RolePolicies,
-            cached_role_policies,
+            read_role_policies,
             role_readers,
             session_policies,
             source_identity_policies,
@@ -204,10 +204,12 @@ class PermissionsScreen(Screen[None]):
         role = self.role
         problems: list[str] = []
         if role.role_arn:
-            readers, notes, _ = role_readers(self._engine(), role, self.session, assume=False)
-            problems += notes
-            policies = cached_role_policies(readers, role.role_arn, cache=self.policy_cache, refresh=refresh)
-            problems += policies.problems
+            policies, notes, used = read_role_policies(self._engine(), role, self.session, assume=True,
+                                                       cache=self.policy_cache, refresh=refresh)
+            if used is not None and self.session is None:
+                self.session = used  # the worker obtained (or found cached) a session: answer with its tags
+            problems += notes + policies.problems
+            readers, _, _ = role_readers(None, role, self.session, assume=False)
             iam = readers[0][1] if readers else None
             policy_json = None
             if role.policy_file:

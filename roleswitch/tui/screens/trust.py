@@ -149,8 +149,7 @@ class TrustScreen(Screen[None]):
     def _compute(self, refresh: bool) -> TrustData:
         from roleswitch.core.policy.fetch import (
             RolePolicies,
-            cached_role_policies,
-            role_readers,
+            read_role_policies,
             source_caller,
         )
 
@@ -160,9 +159,9 @@ class TrustScreen(Screen[None]):
         if not role.role_arn:
             policies = RolePolicies(role_arn="", problems=[f"{role.name} is not a role: it has no trust policy"])
         else:
-            readers, notes, _ = role_readers(engine, role, self.session, assume=False)
+            policies, notes, _ = read_role_policies(engine, role, self.session, assume=True,
+                                                    cache=self.policy_cache, refresh=refresh)
             problems += notes
-            policies = cached_role_policies(readers, role.role_arn, cache=self.policy_cache, refresh=refresh)
         caller, _ = source_caller(role)
         settings = getattr(getattr(engine, "catalogue", None), "settings", None) or getattr(engine, "settings", None)
         return analyse(role, policies, caller=caller, settings=settings, problems=problems)
