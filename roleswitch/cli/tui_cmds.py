@@ -91,7 +91,8 @@ def run_app(args: argparse.Namespace) -> int:
     """Bare ``roleswitch`` / ``roleswitch tui``: the app on the user's catalogue."""
     _use_config(getattr(args, "config", None))
     app = build_app(theme=getattr(args, "theme", None))
-    app.run()
+    with terminal_for_app():
+        app.run()
     return int(app.return_code or 0)
 
 
@@ -110,7 +111,8 @@ def run_demo(args: argparse.Namespace) -> int:
         try:
             app = build_app(theme=getattr(args, "theme", None),
                             subtitle=f"demo: local AWS at {demo.endpoint} · any 6-digit MFA code works")
-            app.run()
+            with terminal_for_app():
+                app.run()
         finally:
             os.environ.clear()
             os.environ.update(saved)

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Label, OptionList
+from textual.widgets import Footer, Header, Input, Label, OptionList
 
 from roleswitch.core.errors import ConfigError, RoleswitchError
 from roleswitch.core.model import Clock, Role, Session, utcnow
@@ -54,7 +54,8 @@ class RoleswitchApp(App[str | None]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
-        Binding("slash", "focus_filter", "Filter", id="filter"),
+        # Priority: the app handles "/" before forwarding the next keys, so fast typing lands in the filter.
+        Binding("slash", "focus_filter", "Filter", id="filter", priority=True),
         Binding("enter", "assume", "Assume", id="assume", priority=False),
         Binding("e", "export", "Export", id="export"),
         Binding("S", "sessions", "Sessions", id="sessions"),
@@ -71,7 +72,8 @@ class RoleswitchApp(App[str | None]):
     def __init__(self, catalogue: Any, engine_factory: Callable[[], Any] | None = None, cache: Any = None,
                  now: Clock = utcnow, *, theme: str | None = None, pick_mode: bool = False,
                  export_format: str = "bash", recents_path: str | None = None,
-                 keymap: dict[str, str] | None = None, subtitle: str | None = None) -> None:
+                 keymap: dict[str, str] | None = None, subtitle: str | None = None,
+                 identity: tuple[str, str] | None = None) -> None:
         super().__init__()
         self.catalogue = catalogue
         self.settings = getattr(catalogue, "settings", None)
@@ -95,6 +97,7 @@ class RoleswitchApp(App[str | None]):
         from roleswitch.tui.recents import load_recents
 
         self.recents = load_recents(recents_path)
+        self.identity = identity  # (user, host) for default names; None = the local login and host
         self.user_keymap = dict(keymap if keymap is not None else getattr(self.settings, "keymap", {}) or {})
         if subtitle:
             self.sub_title = subtitle
@@ -126,6 +129,8 @@ class RoleswitchApp(App[str | None]):
     def default_session_name(self) -> str:
         from roleswitch.core.limits import default_session_name
 
+        if self.identity is not None:
+            return default_session_name(*self.identity)
         return default_session_name()
 
     def default_source_identity(self) -> str | None:
@@ -133,7 +138,7 @@ class RoleswitchApp(App[str | None]):
         if getattr(defaults, "source_identity", False):
             from roleswitch.core.limits import local_user, sanitise_session_name
 
-            return sanitise_session_name(local_user())
+            return sanitise_session_name(self.identity[0] if self.identity else local_user())
         return None
 
     # ------------------------------------------------------------------ theme
@@ -296,7 +301,7 @@ class RoleswitchApp(App[str | None]):
         if filter_input.value and self.pick_mode:
             filter_input.value = ""
             return
-        self.query_one(RoleList).focus()
+        self.screen.set_focus(self.query_one(RoleList))
 
     @on(FilterInput.JumpFavorite)
     def _filter_favorite(self, event: FilterInput.JumpFavorite) -> None:
@@ -315,7 +320,15 @@ class RoleswitchApp(App[str | None]):
     # ------------------------------------------------------------------ actions
 
     def action_focus_filter(self) -> None:
-        self.query_one(FilterInput).focus()
+        focused = self.focused
+        if isinstance(focused, Input):
+            focused.insert_text_at_cursor("/")  # a "/" typed in any input is just text (ARNs have them)
+            return
+        if self.screen is not self.screen_stack[0]:
+            return
+        # Focus now, not via call_later: keys typed right after "/" (fast typing, paste, tmux send-keys)
+        # are already queued and must land in the filter.
+        self.screen.set_focus(self.query_one(FilterInput))
 
     def action_favorite(self, number: int) -> None:
         favorites = self.favorites
@@ -402,7 +415,7 @@ class RoleswitchApp(App[str | None]):
         self.push_screen(ExportScreen(selected[1], fmt=self.export_format))
 
     def action_sessions(self) -> None:
-        self.query_one(SessionsPanel).focus()
+        self.screen.set_focus(self.query_one(SessionsPanel))
 
     def action_refresh(self) -> None:
         selected = self._selected_session()

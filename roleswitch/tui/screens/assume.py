@@ -207,12 +207,14 @@ class AssumeScreen(ModalScreen[Session | None]):
         self.check_mfa()
 
     def _focus_first(self) -> None:
-        if self.role.mfa_serial and self.mfa_needed is not False:
-            self.query_one("#mfa", Input).focus()
-        elif self.role.reason_required and not self.query_one("#reason", Input).value.strip():
-            self.query_one("#reason", Input).focus()
+        # set_focus (not .focus(), which defers): digits typed right after Enter must reach the MFA field.
+        # The reason first: the MFA code submits on its sixth digit, so it is the last thing typed.
+        if self.role.reason_required and not self.query_one("#reason", Input).value.strip():
+            self.set_focus(self.query_one("#reason", Input))
+        elif self.role.mfa_serial and self.mfa_needed is not False:
+            self.set_focus(self.query_one("#mfa", Input))
         else:
-            self.query_one("#assume-submit", Button).focus()
+            self.set_focus(self.query_one("#assume-submit", Button))
 
     # ------------------------------------------------------------------ workers
 
@@ -235,13 +237,17 @@ class AssumeScreen(ModalScreen[Session | None]):
                 self.query_one("#error-mfa").display = False
             if not message.needed:
                 self.query_one("#hint-duration", Label).update(self._limits_hint() + " · MFA session cached")
-        if not self.busy:
-            self._focus_first()
+        if not self.busy and not message.needed and isinstance(self.focused, Input) and self.focused.id == "mfa":
+            self._focus_first()  # the MFA field just went away under the cursor
         if self.auto_submit and not self.busy and not self._missing_input():
             self.action_submit()
 
+    def _mfa_shown(self) -> bool:
+        """The MFA field is shown (and required) unless the engine said a cached MFA session covers it."""
+        return bool(self.role.mfa_serial) and self.mfa_needed is not False
+
     def _missing_input(self) -> bool:
-        if self.mfa_needed and len(self.query_one("#mfa", Input).value) != 6:
+        if self._mfa_shown() and len(self.query_one("#mfa", Input).value) != 6:
             return True
         return self.role.reason_required and not self.query_one("#reason", Input).value.strip()
 
@@ -265,7 +271,7 @@ class AssumeScreen(ModalScreen[Session | None]):
     def on_assume_screen_failed(self, message: Failed) -> None:
         self._set_busy(False)
         self.query_one("#assume-error", Static).update(message.error)
-        if self.mfa_needed:
+        if self._mfa_shown():
             mfa = self.query_one("#mfa", Input)
             mfa.value = ""  # a used or wrong code cannot be reused; everything else stays
             mfa.focus()
@@ -282,7 +288,7 @@ class AssumeScreen(ModalScreen[Session | None]):
             duration = None
         return AssumeForm(
             duration_seconds=duration,
-            mfa_code=(value("#mfa") or None) if (mfa and self.role.mfa_serial and self.mfa_needed) else None,
+            mfa_code=(value("#mfa") or None) if (mfa and self._mfa_shown()) else None,
             tags=tuple(tags.tags()), transitive_tag_keys=tuple(tags.transitive_keys()),
             session_name=value("#session_name") or None, source_identity=value("#source_identity") or None,
             external_id=self.query_one("#external_id", Input).value or None, policy=value("#policy") or None,
@@ -307,7 +313,7 @@ class AssumeScreen(ModalScreen[Session | None]):
                 limits.validate_duration(seconds, chained=self.role.chained)
 
         check("duration", duration_check, value("#duration"))
-        if self.role.mfa_serial and self.mfa_needed:
+        if self._mfa_shown():
             check("mfa", limits.validate_mfa_code, value("#mfa"))
         if value("#session_name"):
             check("session_name", limits.validate_session_name, value("#session_name"))
@@ -376,6 +382,8 @@ class AssumeScreen(ModalScreen[Session | None]):
         if errors:
             first = next(iter(errors))
             error.update(f"{len(errors)} field(s) to fix: {first.replace('_', ' ')}: {errors[first]}")
+            if first != "tags":
+                self.set_focus(self.query_one(f"#{first}", Input))
             return
         error.update("")
         self._set_busy(True)
