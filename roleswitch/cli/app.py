@@ -31,7 +31,7 @@ exit codes: 0 ok, 2 usage, 3 configuration, 4 AWS.
 """
 
 # Subcommand modules in help order; the ones other engineers own are optional (present when written).
-_OWN_MODULES = ("session_cmds", "cache_cmds", "misc_cmds")
+_OWN_MODULES = ("session_cmds", "cache_cmds", "misc_cmds", "guard_cmds")
 _OPTIONAL_MODULES = ("policy_cmds", "tui_cmds")
 
 

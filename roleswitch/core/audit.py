@@ -43,6 +43,7 @@ class AuditEntry:
     expiration: str | None = None
     error_code: str | None = None
     error: str | None = None
+    detail: str | None = None  # what a non-STS action did, e.g. a revocation's cut-off
 
 
 def _short(text: str | None) -> str | None:
@@ -69,7 +70,7 @@ class AuditLog:
                tags: Sequence[tuple[str, str]] = (), reason: str | None = None,
                duration_seconds: int | None = None, assumed_arn: str | None = None,
                expiration: str | None = None, error_code: str | None = None,
-               error: str | None = None) -> AuditEntry | None:
+               error: str | None = None, detail: str | None = None) -> AuditEntry | None:
         """Append one entry and return it (``None`` when disabled). Raises OSError when unwritable."""
         if not self.enabled:
             return None
@@ -78,6 +79,7 @@ class AuditLog:
             outcome=outcome, role_arn=role_arn, session_name=session_name, source_identity=source_identity,
             tags=dict(tags), reason=_short(reason), duration_seconds=duration_seconds,
             assumed_arn=assumed_arn, expiration=expiration, error_code=error_code, error=_short(error),
+            detail=_short(detail),
         )
         line = json.dumps({k: v for k, v in asdict(entry).items() if v not in (None, {})},
                           ensure_ascii=False, separators=(",", ":")) + "\n"
