@@ -87,7 +87,9 @@ async def test_risky_trust_findings_and_plain_words(roles: dict[str, str]) -> No
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         assert [r[1] for r in rows[:2]] == ["confused-deputy", "wildcard-principal"]
         assert rows[0][0] == "● HIGH" and rows[0][3] == "VendorWithoutExternalId"
-        assert '"Sid": "VendorWithoutExternalId"' in text(screen, "#trust-statement")
+        detail = text(screen, "#trust-statement")
+        assert detail.startswith("HIGH confused-deputy: third-party account 999999999999 is trusted")
+        assert '  "Sid": "VendorWithoutExternalId"' in detail
         # The Everyone statement lets alice in.
         assert text(screen, "#trust-preflight").startswith(f"Preflight (arn:aws:iam::{ACCOUNT}:user/alice): ✔")
         await pilot.press("escape")
@@ -136,7 +138,7 @@ async def test_statement_view_never_shows_the_external_id(roles: dict[str, str])
         table = screen.query_one("#trust-findings", DataTable)
         assert table.get_row_at(0)[1] == "no-mfa-privileged" and table.get_row_at(0)[3] == "IdOnly"
         statement = text(screen, "#trust-statement")
-        assert '"sts:ExternalId": "****"' in statement
+        assert '      "sts:ExternalId": "****"' in statement
         shown = "\n".join(str(w.render()) for w in screen.query(Static))
         shown += "\n".join(str(cell) for i in range(table.row_count) for cell in table.get_row_at(i))
         assert AGREED_ID not in shown

@@ -186,7 +186,8 @@ class TrustScreen(Screen[None]):
         table = self.query_one("#trust-findings", DataTable)
         table.clear()
         for index, finding in enumerate(data.findings):
-            table.add_row(_SEVERITY_MARK.get(finding.severity, finding.severity), finding.rule, finding.message,
+            short = finding.message if len(finding.message) <= 72 else finding.message[:71] + "…"
+            table.add_row(_SEVERITY_MARK.get(finding.severity, finding.severity), finding.rule, short,
                           finding.sid or ("" if finding.statement is None else "(no Sid)"), key=str(index))
         if not data.findings:
             table.add_row("✔", "", "no findings", "")
@@ -203,8 +204,11 @@ class TrustScreen(Screen[None]):
         if self.data is None or not 0 <= index < len(self.data.findings):
             out.update("")
             return
-        statement = self.data.findings[index].statement
-        out.update("" if statement is None else json.dumps(redact_statement(statement), indent=2))
+        finding = self.data.findings[index]
+        text = f"{finding.severity.upper()} {finding.rule}: {finding.message}"
+        if finding.statement is not None:
+            text += "\n" + json.dumps(redact_statement(finding.statement), indent=2)
+        out.update(text)
 
     @on(DataTable.RowHighlighted, "#trust-findings")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
