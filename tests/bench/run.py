@@ -18,8 +18,9 @@ Fairness notes, printed with the results:
     loopback, ~3 ms). Its only cache is the MFA GetSessionToken session, so the MFA row is awsume at its
     best (cached MFA session + one AssumeRole).
   - AWS CLI v2 is given a primed role cache (~/.aws/cli/cache, the file it writes after one AssumeRole), so
-    it, like roleswitch, answers without calling STS. HTTPS_PROXY points at a closed port for it, so a cache
-    miss fails fast instead of reaching real AWS.
+    it, like roleswitch, answers without calling STS.
+  - Rows marked cached run with HTTP(S)_PROXY at a closed port: a cache miss fails the row instead of
+    quietly timing a network call (or reaching real AWS).
 
 Hook benchmarks: every tests/bench/bench_*.py module with ``run() -> list[tuple[str, float]]`` (name,
 median ms) is run and printed in its own section (TUI/policy benchmarks). ``harness.measure_call`` helps.
@@ -55,6 +56,10 @@ MFA_PROFILE = "bench-mfa"
 AWS_V2 = "/usr/bin/aws"
 BIN = os.path.dirname(sys.executable)
 DEAD_PROXY = "http://127.0.0.1:9"
+# For the rows that claim "cached": every HTTP(S) request goes to a closed port, so a cache miss fails the
+# row loudly instead of silently timing an STS round trip.
+NO_NETWORK = {"HTTP_PROXY": DEAD_PROXY, "HTTPS_PROXY": DEAD_PROXY, "http_proxy": DEAD_PROXY,
+              "https_proxy": DEAD_PROXY, "NO_PROXY": "", "no_proxy": ""}
 
 
 @dataclass
@@ -179,8 +184,9 @@ def cases(env: dict[str, str], demo: Any) -> tuple[list[Case], list[str]]:
     notes: list[str] = []
     roleswitch = [sys.executable, "-m", "roleswitch"]
     result: list[Case] = [
-        Case("export, cached", f"roleswitch export {PROFILE} --format bash", [*roleswitch, "export", PROFILE, "--format", "bash"], baseline=True),
-        Case("export, cached", f"roleswitch credential-process {PROFILE}", [*roleswitch, "credential-process", PROFILE]),
+        Case("export, cached", f"roleswitch export {PROFILE} --format bash", [*roleswitch, "export", PROFILE, "--format", "bash"], NO_NETWORK, baseline=True),
+        Case("export, cached", f"roleswitch credential-process {PROFILE}", [*roleswitch, "credential-process", PROFILE],
+             NO_NETWORK),
         Case("list profiles", "roleswitch list", [*roleswitch, "list"], baseline=True),
     ]
     primed = run_once([*roleswitch, "export", PROFILE, "--format", "bash"], env)
@@ -203,7 +209,7 @@ def cases(env: dict[str, str], demo: Any) -> tuple[list[Case], list[str]]:
     version = run_once([AWS_V2, "--version"], env) if os.access(AWS_V2, os.X_OK) else None
     if version is not None and version.stdout.startswith("aws-cli/2"):
         prime_aws_v2_cache(env, demo)
-        v2_env = {"HTTPS_PROXY": DEAD_PROXY, "https_proxy": DEAD_PROXY, "NO_PROXY": "127.0.0.1,localhost"}
+        v2_env = NO_NETWORK
         result += [
             Case("export, cached", f"aws configure export-credentials --profile {PROFILE} --format env (v2, cached)",
                  [AWS_V2, "configure", "export-credentials", "--profile", PROFILE, "--format", "env"], v2_env),
