@@ -154,3 +154,19 @@ async def test_without_session_reads_with_source_profile_and_drills_down(world: 
         assert "StartInstances" in names and "DescribeInstances" in names
         start = actions.get_row_at(names.index("StartInstances"))
         assert start[1] == "Write" and "⚑ session tags" in start[3]
+
+
+async def test_session_policy_given_at_assume_time_narrows_the_session(world: dict[str, Any]) -> None:
+    from roleswitch.core.engine import AssumeOptions
+    from roleswitch.tui.screens.permissions import PermissionsScreen
+
+    narrow = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}]})
+    screen = PermissionsScreen(world["role"], session_with(world, (("dept", "platform"),)), None,
+                               policy_cache=PolicyCache(), options=AssumeOptions(policy_json=narrow))
+    async with Host(screen).run_test(size=(150, 45)) as pilot:
+        await _loaded(pilot, screen)
+        assert [s.prefix for s in screen.data.summary.services] == ["ec2"]
+        assert screen.data.summary.service("ec2").counts["Write"] == 0
+        answer = await _ask(pilot, screen, QUERY)
+        assert answer.startswith("✘ not allowed") and "no session policy allows" in answer

@@ -117,9 +117,12 @@ class PermissionsScreen(Screen[None]):
             self.text = text
 
     def __init__(self, role: Role, session: Session | None = None, engine: Any = None, *,
-                 policy_cache: Any = None) -> None:
+                 policy_cache: Any = None, options: Any = None) -> None:
+        """``options``: the AssumeOptions the session was obtained with (its session policy narrows what the
+        session may do); without them the role's configured policy_file / policy_arns are used."""
         super().__init__()
         self.role = role
+        self.options = options
         self.session = session
         self.engine = engine
         self.policy_cache = policy_cache
@@ -211,8 +214,9 @@ class PermissionsScreen(Screen[None]):
             problems += notes + policies.problems
             readers, _, _ = role_readers(None, role, self.session, assume=False)
             iam = readers[0][1] if readers else None
-            policy_json = None
-            if role.policy_file:
+            policy_json = getattr(self.options, "policy_json", None)
+            policy_arns = tuple(getattr(self.options, "policy_arns", ()) or ()) or role.policy_arns
+            if policy_json is None and role.policy_file:
                 try:
                     import os
 
@@ -220,7 +224,7 @@ class PermissionsScreen(Screen[None]):
                         policy_json = handle.read()
                 except OSError as exc:
                     problems.append(f"session policy file {role.policy_file}: {exc.strerror}")
-            session_pols, more = session_policies(policy_json, role.policy_arns, iam,
+            session_pols, more = session_policies(policy_json, policy_arns, iam,
                                                   label=readers[0][0] if readers else "nobody")
             problems += more
         else:
