@@ -51,8 +51,9 @@ _NUM = r"\s*(-?\d+(?:\.\d+)?)(%?)\s*"
 _FUNC_RE = re.compile(rf"^(rgb|rgba|hsl|hsla)\({_NUM},{_NUM},{_NUM}(?:,{_NUM})?\)$")
 _ALPHA_SUFFIX_RE = re.compile(r"^(.*\S)\s+(\d{1,3})%$")
 # Values Textual accepts for its *-text-style variables (e.g. block-cursor-text-style).
-_TEXT_STYLES = frozenset({"none", "bold", "dim", "italic", "underline", "underline2", "reverse", "strike",
-                          "blink", "overline", "not", "b", "d", "i", "u", "r", "s", "o"})
+# Textual's VALID_STYLE_FLAGS (a test keeps the two equal).
+_TEXT_STYLES = frozenset({"b", "blink", "bold", "dim", "i", "italic", "none", "not", "o", "overline", "reverse",
+                          "strike", "u", "underline", "uu"})
 _COLOUR_KEYWORDS = frozenset({"transparent", "initial"})
 _COLOUR_HELP = "a colour like #RGB, #RRGGBB, #RRGGBBAA, rgb(r, g, b) or hsl(h, s%, l%)"
 
@@ -190,6 +191,8 @@ def parse_theme(data: Mapping[str, object], *, path: str = "") -> ThemeSpec:
             raise fail(where, "variable names are 1-64 of a-z, 0-9 and '-', starting with a letter")
         if key.startswith("rs-") and key not in APP_VARIABLES:
             raise fail(where, f"unknown roleswitch variable {key!r}; known: {', '.join(APP_VARIABLES)}")
+        if key in APP_VARIABLES and not (isinstance(value, str) and is_colour(value)):
+            raise fail(where, f"{value!r} is not {_COLOUR_HELP}")  # used in text styles: plain colours only
         if not isinstance(value, str) or not _is_variable_value(key, value):
             allowed = "style words like 'bold reverse'" if key.endswith("-style") else _COLOUR_HELP
             raise fail(where, f"{value!r} is not {allowed}")

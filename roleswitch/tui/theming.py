@@ -16,13 +16,16 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from textual.app import App
+from textual.css.constants import VALID_STYLE_FLAGS
 from textual.theme import Theme
 
 from roleswitch.core.themes import (
     APP_VARIABLES,
+    COLOUR_KEYS,
     DEFAULT_THEME,
     ThemeProblem,
     ThemeSpec,
+    is_colour,
     load_themes,
     theme_dirs,
 )
@@ -60,18 +63,77 @@ _MAX_LISTED = 8  # beyond this, the notification says "and N more" rather than f
 
 
 @lru_cache(maxsize=1)
+def textual_variable_kinds() -> dict[str, str]:
+    """Every variable Textual's colour system defines, with the kind of value its CSS accepts there:
+    ``style`` (text-style words), ``auto`` (a colour or ``auto N%``), ``initial`` (a colour or
+    ``initial``) or ``colour``. Derived from Textual's own defaults, so it follows Textual upgrades."""
+    kinds: dict[str, str] = {}
+    for name, value in Theme(name="probe", primary="#000000").to_color_system().generate().items():
+        if name.endswith("-style"):
+            kinds[name] = "style"
+        elif value.startswith("auto"):
+            kinds[name] = "auto"
+        elif value == "initial":
+            kinds[name] = "initial"
+        else:
+            kinds[name] = "colour"
+    return kinds
+
+
 def textual_variable_names() -> frozenset[str]:
     """Every variable name Textual's colour system defines (what a theme may override)."""
-    return frozenset(Theme(name="probe", primary="#000000").to_color_system().generate())
+    return frozenset(textual_variable_kinds())
+
+
+_ALLOWED_BY_KIND = {
+    "style": "text-style words (bold, italic, underline, reverse, strike, dim, not, none...)",
+    "auto": "a colour or 'auto N%' (a contrasting text colour)",
+    "initial": "a colour or 'initial'",
+    "colour": "a colour (optionally followed by an alpha like '50%') or 'transparent'",
+}
+
+
+def variable_problem(name: str, value: str) -> str | None:
+    """Why Textual's CSS would reject ``value`` for theme variable ``name`` (None when it is fine).
+
+    A value the core accepts syntactically can still break the stylesheet where Textual uses the
+    variable (``border = "auto 50%"`` makes every bordered widget's CSS invalid): that must be caught
+    here, at load time, instead of crashing the app when the theme is applied.
+    """
+    if name in APP_VARIABLES:
+        return None if is_colour(value) else f"{value!r} is not a colour"
+    if name in COLOUR_KEYS:  # Textual's CSS uses these with modifiers ("$foreground 50%"): plain colours only
+        return f"set {name} at the top level of the theme file, not under [variables]"
+    kind = textual_variable_kinds().get(name)
+    if kind is None:
+        return (f"unknown theme variable {name!r} (roleswitch's: {', '.join(APP_VARIABLES)}, "
+                "or one of Textual's theme variables)")
+    text = value.strip()
+    words = text.split()
+    if kind == "style":
+        ok = bool(words) and all(word in VALID_STYLE_FLAGS for word in words)
+    elif is_colour(text):
+        ok = True
+    elif kind == "colour":
+        ok = text == "transparent" or (len(words) == 2 and is_colour(words[0]) and _is_percent(words[1]))
+    elif kind == "auto":
+        ok = len(words) == 2 and words[0] == "auto" and _is_percent(words[1])
+    else:
+        ok = text == "initial"
+    return None if ok else f"{value!r} is not usable here: {name} takes {_ALLOWED_BY_KIND[kind]}"
+
+
+def _is_percent(text: str) -> bool:
+    return text.endswith("%") and text[:-1].isdigit() and 0 <= int(text[:-1]) <= 100
 
 
 def to_textual_theme(spec: ThemeSpec) -> Theme:
-    """Convert a validated spec; raises ValueError when Textual cannot use it (unknown variable...)."""
-    unknown = sorted(name for name in spec.variables
-                     if name not in APP_VARIABLES and name not in textual_variable_names())
-    if unknown:
-        raise ValueError(f"variables.{unknown[0]}: unknown theme variable {unknown[0]!r} "
-                         f"(roleswitch's: {', '.join(APP_VARIABLES)}, or one of Textual's theme variables)")
+    """Convert a validated spec; raises ValueError when Textual cannot use it (unknown variable, a value
+    Textual's CSS rejects where the variable is used...)."""
+    for name, value in spec.variables.items():
+        problem = variable_problem(name, value)
+        if problem:
+            raise ValueError(f"variables.{name}: {problem}")
     theme = Theme(name=spec.name, dark=spec.dark, luminosity_spread=spec.luminosity_spread,
                   text_alpha=spec.text_alpha, variables=dict(spec.variables), **spec.colours())
     try:

@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.widgets import Static
 
-from roleswitch.core.themes import APP_VARIABLES, builtin_themes_dir, load_theme_file
+from roleswitch.core.themes import APP_VARIABLES, COLOUR_KEYS, builtin_themes_dir, load_theme_file
 from roleswitch.tui.theming import (
     LIGHT_THEME_VARIABLE_DEFAULTS,
     THEME_VARIABLE_DEFAULTS,
@@ -208,3 +208,108 @@ def test_variable_defaults_cover_exactly_the_roleswitch_variables() -> None:
 def test_variable_defaults_match_the_builtin_theme_of_the_same_shade(theme: str, dark: bool) -> None:
     spec = load_theme_file(os.path.join(BUILTIN, f"{theme}.toml"))
     assert theme_variable_defaults(dark) == {name: spec.variables[name] for name in APP_VARIABLES}
+
+
+# --- values a theme may give Textual's variables never break a stylesheet ------------------------------
+
+def _all_default_css() -> list[tuple[str, str]]:
+    """DEFAULT_CSS of every widget class Textual and roleswitch define (what a theme's variables feed)."""
+    import textual.command  # noqa: F401  (the command palette's widgets)
+    import textual.widgets
+    from textual.widget import Widget
+
+    import roleswitch.tui.app  # noqa: F401  (roleswitch's screens and widgets)
+
+    for name in textual.widgets.__all__:
+        getattr(textual.widgets, name)  # textual.widgets imports lazily
+
+    def subclasses(cls: type) -> list[type]:
+        found = []
+        for sub in cls.__subclasses__():
+            found += [sub, *subclasses(sub)]
+        return found
+
+    classes = {*subclasses(Widget), App}
+    return sorted((f"{c.__module__}.{c.__qualname__}", c.__dict__["DEFAULT_CSS"]) for c in classes
+                  if c.__dict__.get("DEFAULT_CSS", "").strip())
+
+
+def _parse_all(variables: dict[str, str]) -> None:
+    from textual.css.stylesheet import Stylesheet
+
+    import roleswitch.tui.app as app_module
+
+    stylesheet = Stylesheet(variables=variables)
+    for name, css in _all_default_css():
+        stylesheet.add_source(css, read_from=(name, ""), is_default_css=True)
+    stylesheet.read(os.path.join(os.path.dirname(app_module.__file__), "app.tcss"))
+    stylesheet.parse()  # raises StylesheetParseError on any declaration the values make invalid
+
+
+FORMS = {  # every form variable_problem accepts, per kind
+    "colour": ["#123456", "rgb(1, 2, 3)", "hsl(200, 50%, 40%)", "#12345680", "#123456 40%", "transparent"],
+    "auto": ["auto 70%", "#abcdef"],
+    "initial": ["initial", "#abcdef"],
+    "style": ["bold", "none", "bold not underline", "b reverse", "uu italic"],
+}
+
+
+def test_every_accepted_variable_value_keeps_textual_and_roleswitch_css_valid() -> None:
+    from roleswitch.tui.theming import textual_variable_kinds, variable_problem
+
+    kinds = textual_variable_kinds()
+    base = {**Theme_defaults(), **THEME_VARIABLE_DEFAULTS}
+    rounds = max(len(forms) for forms in FORMS.values())
+    for index in range(rounds):
+        variables = dict(base)
+        for name, kind in kinds.items():
+            if name in COLOUR_KEYS:
+                assert variable_problem(name, "#123456") is not None  # top-level keys, not variables
+                continue
+            forms = FORMS[kind]
+            value = forms[index % len(forms)]
+            assert variable_problem(name, value) is None, (name, value)
+            variables[name] = value
+        _parse_all(variables)
+
+
+@pytest.mark.parametrize(("name", "value", "breaks_css"), [
+    ("border", "auto 50%", True), ("border", "initial", True), ("block-cursor-background", "auto 50%", True),
+    ("foreground", "#123456 40%", True), ("button-focus-text-style", "sparkle", True),
+    ("text", "initial", False),  # harmless today, but not a form Textual documents for text colours
+])
+def test_values_textual_would_choke_on_are_refused(name: str, value: str, breaks_css: bool) -> None:
+    from textual.css.stylesheet import StylesheetParseError
+
+    from roleswitch.tui.theming import variable_problem
+
+    assert variable_problem(name, value) is not None
+    if breaks_css:  # proof that the refusal matters: with this value the stylesheet really breaks
+        with pytest.raises(StylesheetParseError):
+            _parse_all({**Theme_defaults(), **THEME_VARIABLE_DEFAULTS, name: value})
+
+
+def Theme_defaults() -> dict[str, str]:  # noqa: N802
+    from textual.theme import Theme
+
+    return Theme(name="probe", primary="#336699").to_color_system().generate()
+
+
+@sync
+async def test_a_theme_that_would_break_the_css_is_reported_not_applied(tmp_path) -> None:
+    path = write(tmp_path, "breaks.toml", 'name = "breaks"\nprimary = "#123456"\n[variables]\nborder = "auto 50%"\n')
+    app = ThemedApp("breaks", user_dir=str(tmp_path))
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        assert app.theme == "roleswitch-dark" and "breaks" not in app.available_themes
+        assert len(app.notifications) == 1
+        assert f"{path}: variables.border: 'auto 50%' is not usable here" in app.notifications[0][1]
+
+
+def test_core_style_words_are_textuals() -> None:
+    """The pure core cannot import Textual; it keeps a copy of Textual's text-style words."""
+    from textual.css.constants import VALID_STYLE_FLAGS
+
+    from roleswitch.core import themes
+
+    assert themes._TEXT_STYLES == VALID_STYLE_FLAGS

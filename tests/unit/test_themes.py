@@ -236,3 +236,11 @@ def test_theme_core_does_not_import_textual_or_rich() -> None:
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_roleswitch_variables_take_plain_colours_only() -> None:
+    """They are used inside text styles ("bold $rs-prod"), where 'auto 50%' or an alpha suffix breaks."""
+    for value in ("auto 50%", "#ff0000 50%", "transparent"):
+        with pytest.raises(ConfigError) as info:
+            parse_theme({"name": "a", "primary": "#000", "variables": {"rs-prod": value}})
+        assert info.value.where == "variables.rs-prod"
