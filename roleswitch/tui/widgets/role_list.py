@@ -17,7 +17,7 @@ from roleswitch.tui.forms import environment_of, search_text
 
 # Enough rows for any screen; the count line says how many more matched. Keeps each keystroke cheap
 # even for 10,000 roles.
-MAX_SHOWN = 300
+MAX_SHOWN = 100
 
 ENVIRONMENT_VARIABLES = {"prod": "$rs-prod", "production": "$rs-prod", "staging": "$rs-staging",
                          "stage": "$rs-staging", "dev": "$rs-dev", "development": "$rs-dev", "test": "$rs-dev"}
