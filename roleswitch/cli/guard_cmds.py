@@ -170,7 +170,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     name = revoke.role_name_of(role.role_arn)
     if args.dry_run:
         plan = revoke.RevokePlan(role.role_arn, name, before, revoke.revoke_policy_document(before))
-        cached = [e.name for e in ctx.cache.entries() if _would_forget(e, role.role_arn, before)]
+        cached = [e.name for e in revoke.revoked_entries(ctx.cache, role.role_arn, before)]
         out = [f"Would put inline policy {revoke.REVOKE_POLICY_NAME} on {role.role_arn}",
                f"denying every session issued before {format_time(before)}:", plan.policy_json]
         if cached:
@@ -208,14 +208,6 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     lines.append(f"Forgot {len(forgotten)} cached session{'s' if len(forgotten) != 1 else ''} of the role.")
     sys.stdout.write("\n".join(_printable(line) for line in lines) + "\n")
     return 0
-
-
-def _would_forget(entry: Any, role_arn: str, before: datetime) -> bool:
-    from roleswitch.core.revoke import _ASSUMED_APIS, _same_role
-
-    session = entry.session
-    return (str(session.api) in _ASSUMED_APIS and _same_role(session.role_arn, role_arn)
-            and (session.created is None or session.created <= before))
 
 
 def _audit_revoke(audit: Any, role: Any, args: argparse.Namespace, before: datetime, *, caller: str | None = None,

@@ -246,18 +246,20 @@ def _same_role(a: str | None, b: str) -> bool:
     return pa[4] == pb[4] and pa[5].rsplit("/", 1)[-1].lower() == pb[5].rsplit("/", 1)[-1].lower()
 
 
-def forget_revoked(cache: Any, role_arn: str, before: datetime) -> list[str]:
-    """Remove roleswitch's cached sessions of ``role_arn`` issued at or before ``before`` (they are dead now);
-    returns the profile names whose entries were removed. A session without a creation time is removed too:
-    it cannot be shown to be newer."""
-    removed: list[str] = []
+def revoked_entries(cache: Any, role_arn: str, before: datetime) -> list[Any]:
+    """roleswitch's cache entries of ``role_arn`` issued at or before ``before`` (dead once the cut-off is
+    in place). A session without a creation time counts: it cannot be shown to be newer."""
+    found = []
     for entry in cache.entries():
         session = entry.session
         if str(session.api) not in _ASSUMED_APIS or not _same_role(session.role_arn, role_arn):
             continue
-        created = session.created
-        if created is not None and created > before:
+        if session.created is not None and session.created > before:
             continue
-        if cache.delete(entry.key):
-            removed.append(entry.name)
-    return removed
+        found.append(entry)
+    return found
+
+
+def forget_revoked(cache: Any, role_arn: str, before: datetime) -> list[str]:
+    """Remove the :func:`revoked_entries` from ``cache``; returns the profile names of the removed entries."""
+    return [entry.name for entry in revoked_entries(cache, role_arn, before) if cache.delete(entry.key)]

@@ -161,8 +161,13 @@ def test_revoke_on_a_terminal_asks_for_the_role_name(admin: str, iam: Any) -> No
     assert revoke_policy(iam) is not None
 
 
-def test_revoke_dry_run_prints_the_policy_and_changes_nothing(admin: str, iam: Any,
+def test_revoke_dry_run_prints_the_policy_and_changes_nothing(admin: str, iam: Any, aws_env: Any,
                                                              run_cli: Callable[..., Any]) -> None:
+    cache = CredentialCache(str(aws_env.cache_dir))
+    issued = datetime(2026, 1, 31, 12, tzinfo=UTC)
+    key = cache.key("admin")
+    cache.put(key, Session(profile="admin", role_arn=ROLE, created=issued, credentials=Credentials(
+        "ASIAOLDCACHED", OLD_SECRET, "old-token", datetime.now(UTC) + timedelta(hours=1))))
     result = run_cli("revoke", admin, "--dry-run", "--before", "2026-01-31T14:05:00+01:00")
     assert result.returncode == 0, result.stderr
     start, end = result.stdout.index("{"), result.stdout.rindex("}") + 1
@@ -171,7 +176,9 @@ def test_revoke_dry_run_prints_the_policy_and_changes_nothing(admin: str, iam: A
         "Statement": [{"Effect": "Deny", "Action": ["*"], "Resource": ["*"],
                        "Condition": {"DateLessThan": {"aws:TokenIssueTime": "2026-01-31T13:05:00Z"}}}]}
     assert "Would put inline policy AWSRevokeOlderSessions on " + ROLE in result.stdout
+    assert "and forget 1 cached session(s): admin" in result.stdout
     assert revoke_policy(iam) is None and audit_json(run_cli) == []
+    assert cache.entry(key) is not None and OLD_SECRET not in result.stdout
 
 
 @pytest.mark.parametrize(("args", "code", "says"), [
@@ -387,6 +394,17 @@ def test_audit_hostile_text_cannot_drive_the_terminal(aws_env: Any, run_cli: Cal
         profile="p\x1b]0;pwned\x07", api="AssumeRole", outcome="ok", reason="why\x1b[2J")
     result = run_cli("audit")
     assert result.returncode == 0 and "\x1b" not in result.stdout and "p?]0;pwned?" in result.stdout
+
+
+def test_parse_since() -> None:
+    from roleswitch.cli.guard_cmds import parse_since
+
+    now = datetime(2026, 3, 4, 12, tzinfo=UTC)
+    assert parse_since("2h", now=now) == now - timedelta(hours=2)
+    assert parse_since("1h30m", now=now) == now - timedelta(minutes=90)
+    assert parse_since("7d", now=now) == now - timedelta(days=7)
+    assert parse_since("2026-03-01T00:00:00+01:00", now=now) == datetime(2026, 2, 28, 23, tzinfo=UTC)
+    assert parse_since("2026-03-01", now=now) == datetime(2026, 3, 1, tzinfo=UTC)  # no zone: UTC
 
 
 @pytest.mark.parametrize(("args", "says"), [
