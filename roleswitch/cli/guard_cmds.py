@@ -19,6 +19,7 @@ from typing import Any
 
 from roleswitch.core.errors import RoleswitchError, StsError, UsageError
 
+_API_LABELS = {"AssumeRole": "AssumeRole", "AssumeRoleWithSAML": "SAML", "AssumeRoleWithWebIdentity": "WebIdentity"}
 MAX_HOURS = 90 * 24  # CloudTrail event history keeps 90 days
 _DURATION_RE = re.compile(r"(\d+)\s*([smhdw])", re.ASCII | re.IGNORECASE)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -305,7 +306,7 @@ def render_who(role_arn: str, result: Any, *, hours: int, regions: Sequence[str]
         rows: list[list[str]] = [["", "TIME", "API", "RESULT", "CALLER", "SESSION NAME", "SOURCE IDENTITY",
                                   "SOURCE IP", "EXT-ID", "TAG KEYS"]]
         for e in events:
-            rows.append(["!" if e.unattributable else "", _iso(e.time), e.event_name.replace("AssumeRole", "") or "-",
+            rows.append(["!" if e.unattributable else "", _iso(e.time), _API_LABELS.get(e.event_name, e.event_name),
                          e.error_code or "ok", e.caller or "-", e.session_name or "-", e.source_identity or "-",
                          e.source_ip or "-", "yes" if e.external_id else "no", ",".join(e.tag_keys) or "-"])
         lines += [""] + _table(rows)

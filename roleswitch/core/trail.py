@@ -121,6 +121,8 @@ def _caller(identity: Mapping[str, Any]) -> tuple[str | None, str | None]:
     if kind in ("SAMLUser", "WebIdentityUser"):
         user = _str(identity.get("userName")) or _str(identity.get("principalId"))
         provider = _str(identity.get("identityProvider"))
+        if provider and ":oidc-provider/" in provider:
+            provider = provider.split(":oidc-provider/", 1)[1]  # the issuer host says it; the ARN adds nothing
         return (f"{provider}: {user}" if provider and user else user or provider), kind
     return _str(identity.get("arn")) or _str(identity.get("principalId")), kind
 

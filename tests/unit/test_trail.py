@@ -185,7 +185,7 @@ def test_saml_and_web_identity_callers() -> None:
     web = trail.parse_event(web_identity_record())
     assert web is not None
     assert web.caller_type == "WebIdentityUser" and web.region == "eu-west-1"
-    assert web.caller is not None and web.caller.endswith("repo:acme/infra:ref:refs/heads/main")
+    assert web.caller == "token.actions.githubusercontent.com: repo:acme/infra:ref:refs/heads/main"
     assert web.session_name == "GitHubActions" and web.unattributable is None
 
 
