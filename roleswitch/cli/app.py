@@ -84,6 +84,8 @@ def build_parser() -> tuple[ArgumentParser, dict[str, ModuleType]]:
     # Optional modules first when they share a name? No: ours own the names in the contract; theirs add.
     for module in modules.values():
         module.register(subparsers)
+        if hasattr(module, "add_global_options"):  # the TUI's --theme/--config for bare `roleswitch`
+            module.add_global_options(parser)
     return parser, modules
 
 
@@ -106,6 +108,14 @@ def run(argv: Sequence[str]) -> int:
             split = args_list.index("--")
             args_list, tail = args_list[:split], args_list[split + 1:]
         args = parser.parse_args(args_list)
+        if tail is not None and args.command:
+            # exec's REMAINDER swallowed the options given after PROFILE (`exec P --duration 900 -- cmd`):
+            # parse them again placed before PROFILE, so that they apply instead of being dropped.
+            head = args_list[:len(args_list) - len(args.command)]
+            args = parser.parse_args([*head[:-1], *args.command, head[-1]])
+            if args.command:
+                raise UsageError("extra words between PROFILE and --", where="exec",
+                                 hint="usage: roleswitch exec PROFILE [options] -- CMD [ARGS...]")
         if tail is not None:
             args.command = tail
         args.debug = debug

@@ -24,6 +24,30 @@ def _add_app_options(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--config", metavar="PATH", help="roleswitch config.toml to use (ROLESWITCH_CONFIG)")
 
 
+class _ConfigAction(argparse.Action):
+    """``roleswitch --config PATH ...``: use that config.toml for whatever command follows."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        _use_config(str(values))
+        setattr(namespace, self.dest, values)
+
+
+def add_global_options(parser: argparse.ArgumentParser) -> None:
+    """``roleswitch [--theme NAME] [--config PATH]`` before any command (bare ``roleswitch`` opens the app)."""
+    names = {a for action in parser._actions for a in action.option_strings}
+    if "--theme" not in names:
+        parser.add_argument("--theme", dest="global_theme", metavar="NAME",
+                            help="colour theme of the app (roleswitch-dark, roleswitch-light, ...)")
+    if "--config" not in names:
+        parser.add_argument("--config", dest="global_config", metavar="PATH", action=_ConfigAction,
+                            help="roleswitch config.toml to use (like ROLESWITCH_CONFIG)")
+
+
+def _theme(args: argparse.Namespace) -> str | None:
+    return getattr(args, "theme", None) or getattr(args, "global_theme", None)
+
+
 def register(subparsers: Any) -> None:
     """Add ``tui`` and ``pick``; give the existing ``demo`` command the app options."""
     from roleswitch.cli.app import add_command
@@ -90,7 +114,7 @@ def build_app(*, theme: str | None = None, pick_mode: bool = False, export_forma
 def run_app(args: argparse.Namespace) -> int:
     """Bare ``roleswitch`` / ``roleswitch tui``: the app on the user's catalogue."""
     _use_config(getattr(args, "config", None))
-    app = build_app(theme=getattr(args, "theme", None))
+    app = build_app(theme=_theme(args))
     with terminal_for_app():
         app.run()
     return int(app.return_code or 0)
@@ -109,7 +133,7 @@ def run_demo(args: argparse.Namespace) -> int:
         os.environ.clear()
         os.environ.update(apply_env(demo, saved))
         try:
-            app = build_app(theme=getattr(args, "theme", None),
+            app = build_app(theme=_theme(args),
                             subtitle=f"demo: local AWS at {demo.endpoint} · any 6-digit MFA code works")
             with terminal_for_app():
                 app.run()
@@ -162,7 +186,7 @@ def run_pick(args: argparse.Namespace) -> int:
 
     _use_config(getattr(args, "config", None))
     fmt = getattr(args, "format", None) or default_format(os.environ)
-    app = build_app(theme=getattr(args, "theme", None), pick_mode=True, export_format=fmt)
+    app = build_app(theme=_theme(args), pick_mode=True, export_format=fmt)
     with terminal_for_app() as out:
         result = app.run()
         if result:

@@ -298,8 +298,12 @@ class RoleswitchApp(App[str | None]):
     @on(FilterInput.Leave)
     def _filter_leave(self) -> None:
         filter_input = self.query_one(FilterInput)
-        if filter_input.value and self.pick_mode:
-            filter_input.value = ""
+        if self.pick_mode:
+            # fzf-like: Escape clears the filter, a second Escape cancels the pick (nothing on stdout).
+            if filter_input.value:
+                filter_input.value = ""
+            else:
+                self.exit(None)
             return
         self.screen.set_focus(self.query_one(RoleList))
 
@@ -491,6 +495,15 @@ class RoleswitchApp(App[str | None]):
             self.notify("trust-policy lint: not available in this build", severity="warning", timeout=3)
             return
         self.push_screen(TrustScreen(role, self.engine))
+
+    @on(SessionsPanel.RowSelected)
+    def _session_selected(self, event: SessionsPanel.RowSelected) -> None:
+        """Enter on a session row: export it."""
+        event.stop()
+        key = event.row_key.value
+        panel = self.query_one(SessionsPanel)
+        if key in panel.sessions:
+            self.push_screen(ExportScreen(panel.sessions[key], fmt=self.export_format))
 
     @on(SessionsPanel.ExpiringSoon)
     def _expiring(self, event: SessionsPanel.ExpiringSoon) -> None:

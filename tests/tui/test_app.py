@@ -487,3 +487,23 @@ async def test_bad_theme_file_is_reported_and_app_still_runs(make_app, isolated_
         assert "no-such-theme" in messages
         assert app.theme == "roleswitch-dark"
         assert shown(app)
+
+
+async def test_pick_mode_escape_twice_cancels(make_app) -> None:
+    app = make_app(pick_mode=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"prod", "escape")
+        assert app.query_one(FilterInput).value == "" and app.is_running
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.return_value is None
+
+
+async def test_enter_on_a_session_row_opens_its_export(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.record_session("staging-dev", fake_session("staging-dev", FIXED_NOW + timedelta(hours=1)), None, None)
+        await pilot.press("S")
+        await pilot.press("enter")
+        assert isinstance(app.screen, ExportScreen)
+        assert app.screen.session.profile == "staging-dev"

@@ -89,3 +89,20 @@ def test_pick_prints_only_the_export_on_stdout(aws_env) -> None:
         capture_output=True, text=True, timeout=120, check=False)
     assert check.returncode == 0, check.stderr
     assert "assumed-role/Dev/" in check.stdout
+
+
+def test_pick_without_a_terminal_is_one_clear_line(aws_env) -> None:
+    # A new session has no controlling terminal: /dev/tty cannot be opened.
+    result = subprocess.run([sys.executable, "-m", "roleswitch", "pick"], stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, timeout=120, start_new_session=True, check=False)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "needs a terminal" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_global_config_option_must_exist(aws_env, tmp_path) -> None:
+    result = subprocess.run([sys.executable, "-m", "roleswitch", "--config", str(tmp_path / "nope.toml"), "list"],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "--config" in result.stderr and "does not exist" in result.stderr
