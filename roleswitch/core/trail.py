@@ -114,6 +114,14 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _caller(identity: Mapping[str, Any]) -> tuple[str | None, str | None]:
     kind = _str(identity.get("type"))
     if kind == "AWSService":
@@ -151,17 +159,16 @@ def parse_event(record: Mapping[str, Any] | str) -> AssumeEvent | None:
         time = parse_time(str(record.get("eventTime")))
     except ValueError:
         return None
-    request = record.get("requestParameters") if isinstance(record.get("requestParameters"), Mapping) else {}
-    response = record.get("responseElements") if isinstance(record.get("responseElements"), Mapping) else {}
-    identity = record.get("userIdentity") if isinstance(record.get("userIdentity"), Mapping) else {}
-    assumed = response.get("assumedRoleUser") if isinstance(response.get("assumedRoleUser"), Mapping) else {}
+    request = _mapping(record.get("requestParameters"))
+    response = _mapping(record.get("responseElements"))  # null when the call failed
+    identity = _mapping(record.get("userIdentity"))
+    assumed = _mapping(response.get("assumedRoleUser"))
     caller, caller_type = _caller(identity)
     session_name = _str(request.get("roleSessionName")) or _session_name_from(_str(assumed.get("arn")))
     source_identity = _str(request.get("sourceIdentity")) or _str(response.get("sourceIdentity"))
-    tags = request.get("tags") if isinstance(request.get("tags"), list) else []
-    tag_keys = tuple(str(t.get("key") or t.get("Key")) for t in tags
+    tag_keys = tuple(str(t.get("key") or t.get("Key")) for t in _list(request.get("tags"))
                      if isinstance(t, Mapping) and (t.get("key") or t.get("Key")))
-    transitive = request.get("transitiveTagKeys") if isinstance(request.get("transitiveTagKeys"), list) else []
+    transitive = _list(request.get("transitiveTagKeys"))
     duration = request.get("durationSeconds")
     return AssumeEvent(
         time=time, event_name=str(name), role_arn=_str(request.get("roleArn")), caller=caller,
