@@ -483,7 +483,12 @@ class RoleswitchApp(App[str | None]):
             self.notify("effective permissions: not available in this build", severity="warning", timeout=3)
             return
         panel = self.query_one(SessionsPanel)
-        self.push_screen(PermissionsScreen(role, panel.sessions.get(role.name), self.engine))
+        session = panel.sessions.get(role.name)
+        try:  # newer screens take the options the session was obtained with (its session policy narrows it)
+            screen = PermissionsScreen(role, session, self.engine, options=self.session_options.get(role.name))
+        except TypeError:
+            screen = PermissionsScreen(role, session, self.engine)
+        self.push_screen(screen)
 
     def action_trust(self) -> None:
         role = self._selected_role()
@@ -494,7 +499,12 @@ class RoleswitchApp(App[str | None]):
         except ImportError:
             self.notify("trust-policy lint: not available in this build", severity="warning", timeout=3)
             return
-        self.push_screen(TrustScreen(role, self.engine))
+        session = self.query_one(SessionsPanel).sessions.get(role.name)
+        try:
+            screen = TrustScreen(role, self.engine, session=session)
+        except TypeError:
+            screen = TrustScreen(role, self.engine)
+        self.push_screen(screen)
 
     @on(SessionsPanel.RowSelected)
     def _session_selected(self, event: SessionsPanel.RowSelected) -> None:

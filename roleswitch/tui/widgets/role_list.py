@@ -96,7 +96,7 @@ class RoleList(OptionList):
         self.roles: list[Role] = self._order(roles, favorites, recents)
         self.favorite_numbers = {name: n for n, name in enumerate(favorites[:9], start=1)}
         self.recents = set(recents)
-        self.index = FuzzyIndex([r.name for r in self.roles], [search_text(r) for r in self.roles])
+        self._index: FuzzyIndex | None = None  # built on the first keystroke: the first frame does not wait
         self.matched = len(self.roles)
         # Names line up in a column (capped so a very long name does not push everything off screen).
         self.name_width = min(max((len(r.name) for r in self.roles), default=0), 36)
@@ -110,6 +110,12 @@ class RoleList(OptionList):
         seen = {role.name for role in first}
         return first + [role for role in roles if role.name not in seen]
 
+    @property
+    def index(self) -> FuzzyIndex:
+        if self._index is None:
+            self._index = FuzzyIndex([r.name for r in self.roles], [search_text(r) for r in self.roles])
+        return self._index
+
     def on_mount(self) -> None:
         self.apply_filter("")
 
@@ -117,7 +123,10 @@ class RoleList(OptionList):
         """Show the roles matching ``query`` (best first), keeping the highlighted role when still shown."""
         current = self.highlighted_option.id if self.highlighted_option is not None else None
         self.query = query
-        indexes = self.index.search(query)
+        if self._index is None and not query.strip():
+            indexes: list[int] | range = range(len(self.roles))
+        else:
+            indexes = self.index.search(query)
         self.matched = len(indexes)
         shown = [self.roles[i] for i in indexes[:MAX_SHOWN]]
         self.set_options(
