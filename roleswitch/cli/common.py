@@ -42,6 +42,8 @@ def add_assume_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--region", metavar="REGION", help="region to export and call STS in, e.g. eu-west-1")
     group.add_argument("--reason", metavar="TEXT", help="why (a ticket); required by some roles, audited")
     group.add_argument("--no-cache", action="store_true", help="always call STS (the result is still cached)")
+    group.add_argument("--saml-assertion-file", metavar="FILE",
+                       help="SAML roles: the IdP's base64 SAMLResponse (- reads stdin); used on a cache miss")
 
 
 def assume_options(args: argparse.Namespace) -> Any:
@@ -62,10 +64,32 @@ def assume_options(args: argparse.Namespace) -> Any:
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
             raise UsageError(f"cannot read session policy file {path}: {reason}", where="--policy-file") from None
     return AssumeOptions(
+        saml_assertion=_read_saml_assertion(getattr(args, "saml_assertion_file", None)),
         duration_seconds=args.duration_seconds, mfa_code=args.mfa_code, tags=tuple(args.tags),
         transitive_tag_keys=tuple(args.transitive), source_identity=args.source_identity,
         session_name=args.session_name, external_id=args.external_id, policy_arns=tuple(args.policy_arns),
         policy_json=policy_json, region=region, reason=args.reason, use_cache=not args.no_cache)
+
+
+def _read_saml_assertion(path: str | None) -> str | None:
+    """The text of ``--saml-assertion-file`` (``-``: stdin). Never echoed: it is a credential."""
+    if path is None:
+        return None
+    if path == "-":
+        import sys
+
+        try:
+            return sys.stdin.read()
+        except (OSError, UnicodeDecodeError, ValueError):
+            raise UsageError("cannot read the SAML assertion from stdin", where="--saml-assertion-file") from None
+    path = os.path.expanduser(path)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise UsageError(f"cannot read SAML assertion file {path}: {reason}",
+                         where="--saml-assertion-file") from None
 
 
 def check_profile_name(name: str, option: str) -> str:
@@ -121,4 +145,9 @@ def open_context(*, process: bool = False) -> Context:
 def obtain(ctx: Context, profile: str, options: Any) -> Any:
     """The session for ``profile`` (cache or STS); the entry is left stamped for the fast path."""
     role = ctx.catalogue.get(profile)
+    if str(role.kind) == "federation":  # e.g. no session policy: say so (stderr keeps `eval` working)
+        import sys
+
+        for note in ctx.engine.preflight(role, options).notes:
+            sys.stderr.write(f"roleswitch: warning: {note}\n")
     return ctx.engine.obtain(role, options)

@@ -66,6 +66,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         "account_id": role.account_id, "role_arn": role.role_arn, "region": role.region,
         "mfa": role.mfa_serial is not None, "chained": role.chained, "favorite": role.favorite,
         "description": role.description,
+        **{key: getattr(role, key) for key in ("saml_provider_arn", "federation_name") if getattr(role, key, None)},
     } for role in catalogue.roles]
     if args.json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")

@@ -19,8 +19,13 @@ from roleswitch.core.settings import RoleSettings, Settings, load_settings
 __all__ = ["Catalogue", "load_catalogue", "role_fingerprint"]
 
 # A role whose source credentials are themselves a role session: STS caps the chained session at 1 hour.
-# SSO credentials are role sessions too (AWSReservedSSO_*), and so are web identity ones.
-_ROLE_SESSION_KINDS = (ProfileKind.ROLE, ProfileKind.WEB_IDENTITY, ProfileKind.SSO)
+# SSO credentials are role sessions too (AWSReservedSSO_*), and so are web identity and SAML ones.
+_ROLE_SESSION_KINDS = (ProfileKind.ROLE, ProfileKind.WEB_IDENTITY, ProfileKind.SSO, ProfileKind.SAML)
+_SETTINGS_KINDS = {"role": ProfileKind.ROLE, "web_identity": ProfileKind.WEB_IDENTITY, "saml": ProfileKind.SAML,
+                   "federation": ProfileKind.FEDERATION}
+# Role fields added after cached sessions existed: left out of the fingerprint while unset, so that adding
+# them did not invalidate every cached session.
+_LATER_FIELDS = ("saml_provider_arn", "saml_assertion_file", "saml_assertion_command", "federation_name")
 
 
 @dataclass(frozen=True)
@@ -122,13 +127,20 @@ def _from_profile(profile: AwsProfile, accounts: _Accounts, config_path: str, wa
     )
 
 
-def _from_settings(role: RoleSettings, accounts: _Accounts) -> Role:
+def _from_settings(role: RoleSettings, accounts: _Accounts, settings: Settings) -> Role:
+    kind = _SETTINGS_KINDS.get(getattr(role, "kind", "role"), ProfileKind.ROLE)
+    if kind is ProfileKind.ROLE and role.web_identity_token_file:
+        kind = ProfileKind.WEB_IDENTITY
+    account_id = _arn_account(role.role_arn)
+    if account_id is None and role.account:  # a federation entry: the account is only a label
+        configured = settings.account_for(role.account)
+        account_id = configured.id if configured else role.account
     return Role(
         name=role.name,
         origin="roleswitch",
-        kind=ProfileKind.WEB_IDENTITY if role.web_identity_token_file else ProfileKind.ROLE,
+        kind=kind,
         role_arn=role.role_arn,
-        account=accounts(_arn_account(role.role_arn)),
+        account=accounts(account_id),
         source_profile=role.source_profile,
         credential_source=role.credential_source,
         mfa_serial=role.mfa_serial,
@@ -144,6 +156,10 @@ def _from_settings(role: RoleSettings, accounts: _Accounts) -> Role:
         reason_required=role.reason_required,
         web_identity_token_file=role.web_identity_token_file,
         description=role.description,
+        saml_provider_arn=role.saml_provider_arn,
+        saml_assertion_file=role.saml_assertion_file,
+        saml_assertion_command=role.saml_assertion_command,
+        federation_name=role.federation_name,
     )
 
 
@@ -173,7 +189,12 @@ def load_catalogue(*, config_path: str | None = None, credentials_path: str | No
             raise ConfigError(
                 f"'{name}' is both an AWS profile ({aws_config} or its credentials file) and a role in "
                 f"{settings.path}", hint="rename one of them: names must be unique", where=settings.path)
-        by_name[name] = _from_settings(role_settings, accounts)
+        by_name[name] = _from_settings(role_settings, accounts, settings)
+        if by_name[name].kind is ProfileKind.FEDERATION and not (role_settings.policy_file
+                                                                  or role_settings.policy_arns):
+            from roleswitch.core.limits import FEDERATION_NO_POLICY
+
+            warnings.append(f"{settings.path}: [roles.{name}] {FEDERATION_NO_POLICY}")
 
     favorites = [name for name in settings.favorites if name in by_name]
     for name in settings.favorites:
@@ -208,7 +229,8 @@ def load_catalogue(*, config_path: str | None = None, credentials_path: str | No
 def role_fingerprint(role: Role) -> str:
     """A stable digest of everything that defines ``role`` (not the favorite flag): cached credentials
     obtained for an older definition are not reused."""
-    data = {f.name: getattr(role, f.name) for f in fields(role) if f.name != "favorite"}
+    data = {f.name: getattr(role, f.name) for f in fields(role)
+            if f.name != "favorite" and not (f.name in _LATER_FIELDS and getattr(role, f.name) is None)}
     data["account"] = role.account.id if role.account else None
     data["kind"] = str(role.kind)
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=list).encode()).hexdigest()[:16]

@@ -9,6 +9,10 @@ profiles -- so that MFA session reuse, caching and the 1-hour chained cap are ou
   cached under ``mfa:<serial>`` and reused for every role with that serial until it expires (no re-prompt).
 * When the source credentials are already temporary, the code goes on the AssumeRole call instead.
 * Sessions are cached (single flight: check, lock, re-check, call) and every STS call is audited.
+* SAML roles (kind SAML) call AssumeRoleWithSAML, unsigned, with an assertion from ``--saml-assertion-file``
+  (``AssumeOptions.saml_assertion``), ``saml_assertion_file`` or ``saml_assertion_command`` (run without a
+  shell only on a cache miss; its output is a credential and is never logged, audited or cached).
+* Federation entries (kind FEDERATION) call GetFederationToken with an IAM user's long-term keys.
 
 boto3 is imported lazily: the engine is never on the cached fast path.
 """
@@ -24,7 +28,14 @@ from typing import Any, Protocol
 from roleswitch.core import limits
 from roleswitch.core import sts as stsmod
 from roleswitch.core.audit import AuditLog
-from roleswitch.core.errors import ConfigError, MfaRequiredError, RoleswitchError, StsError, ValidationError
+from roleswitch.core.errors import (
+    ConfigError,
+    MfaRequiredError,
+    RoleswitchError,
+    StsError,
+    UsageError,
+    ValidationError,
+)
 from roleswitch.core.model import (
     AwsProfile,
     Clock,
@@ -67,19 +78,66 @@ class AssumeOptions:
     region: str | None = None
     reason: str | None = None
     use_cache: bool = True
+    saml_assertion: str | None = field(default=None, repr=False)  # base64 SAMLResponse (a credential)
 
     def digest(self) -> str:
         """Stable hash of the non-secret options that change the session (cache key part); ``""`` for the
         defaults, so the stdlib fast path finds default sessions under ``cache.key(name)``. The one
         definition is :func:`roleswitch.core.cache.options_digest` (shared with the fast path). The MFA
-        code, External ID and reason are not part of it (a reason_required role's cached session is only
-        reused for the same reason: see Engine)."""
+        code, External ID, SAML assertion and reason are not part of it (a reason_required role's cached
+        session is only reused for the same reason: see Engine)."""
         from roleswitch.core.cache import options_digest
 
         return options_digest(
             duration_seconds=self.duration_seconds, tags=self.tags, transitive_tag_keys=self.transitive_tag_keys,
             source_identity=self.source_identity, session_name=self.session_name, policy_arns=self.policy_arns,
             policy_json=self.policy_json, region=self.region)
+
+
+@dataclass(frozen=True)
+class SamlRequest:
+    """The AssumeRoleWithSAML parameters of a plan, except the assertion (read only on a cache miss)."""
+
+    role_arn: str
+    principal_arn: str
+    duration_seconds: int | None = None  # None: the IdP's SessionDuration attribute (else STS's 3600)
+    policy: str | None = None
+    policy_arns: tuple[str, ...] = ()
+
+    def to_params(self) -> dict[str, Any]:
+        """The request parameters (only those that are set), without ``SAMLAssertion``."""
+        params: dict[str, Any] = {"RoleArn": self.role_arn, "PrincipalArn": self.principal_arn}
+        if self.duration_seconds is not None:
+            params["DurationSeconds"] = self.duration_seconds
+        if self.policy is not None:
+            params["Policy"] = self.policy
+        if self.policy_arns:
+            params["PolicyArns"] = [{"arn": arn} for arn in self.policy_arns]
+        return params
+
+
+@dataclass(frozen=True)
+class FederationRequest:
+    """The GetFederationToken parameters of a plan."""
+
+    name: str
+    duration_seconds: int | None = None  # None: STS's default of 43200
+    policy: str | None = None
+    policy_arns: tuple[str, ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()
+
+    def to_params(self) -> dict[str, Any]:
+        """The request parameters (only those that are set)."""
+        params: dict[str, Any] = {"Name": self.name}
+        if self.duration_seconds is not None:
+            params["DurationSeconds"] = self.duration_seconds
+        if self.policy is not None:
+            params["Policy"] = self.policy
+        if self.policy_arns:
+            params["PolicyArns"] = [{"arn": arn} for arn in self.policy_arns]
+        if self.tags:
+            params["Tags"] = [{"Key": k, "Value": v} for k, v in self.tags]
+        return params
 
 
 @dataclass(frozen=True)
@@ -96,13 +154,16 @@ class Plan:
     mfa_serial: str | None
     reason: str | None
     source: str | None             # source profile name or "credential_source:<x>"; None for no source
+    call: SamlRequest | FederationRequest | None = None  # AssumeRoleWithSAML / GetFederationToken parameters
+    notes: tuple[str, ...] = ()    # things the user should know (e.g. a federation without a session policy)
 
 
 @dataclass(frozen=True)
 class _Source:
     """Where a role's source credentials come from."""
 
-    kind: str                   # "role" | "static" | "botocore" | "credential_source" | "default"
+    kind: str                   # "role" | "static" | "botocore" | "credential_source" | "default" |
+                                # "assertion" (SAML: none needed) | "federation" (a federated user: unusable)
     name: str | None = None
     role: Role | None = None    # kind "role": the source role to obtain first
     profile: AwsProfile | None = None
@@ -117,6 +178,7 @@ class _Run:
 
     code: str | None = field(default=None, repr=False)
     visiting: list[str] = field(default_factory=list)
+    saml_assertion: str | None = field(default=None, repr=False)  # given by the caller; used by one SAML hop
 
 
 _LOADER: Any = None
@@ -201,6 +263,10 @@ class Engine:
 
     def _source(self, role: Role) -> _Source:
         """Where ``role``'s source credentials come from (no I/O beyond the catalogue)."""
+        if role.kind is ProfileKind.SAML:
+            return _Source("assertion")  # the assertion is the credential: the call is unsigned
+        if role.kind is ProfileKind.FEDERATION:
+            return self._federation_source(role)
         if role.role_arn is None or role.kind is ProfileKind.WEB_IDENTITY or role.web_identity_token_file:
             profile = self.catalogue.profiles.get(role.name)
             if profile is not None and profile.has_static_keys:
@@ -210,6 +276,8 @@ class Engine:
         if role.source_profile:
             name = role.source_profile
             src_role, profile = self._lookup(name)
+            if src_role is not None and src_role.kind is ProfileKind.FEDERATION and name != role.name:
+                return _Source("federation", name, role=src_role)
             if src_role is not None and src_role.role_arn and name != role.name:
                 return _Source("role", name, role=src_role, chained=True, mfa_serial=role.mfa_serial)
             if profile is not None and profile.has_static_keys:
@@ -224,6 +292,29 @@ class Engine:
                            chained=role.credential_source != "Environment", mfa_serial=role.mfa_serial)
         return _Source("default", None, mfa_serial=role.mfa_serial)
 
+    def _federation_source(self, role: Role) -> _Source:
+        """A federation entry's source: it must turn out to be an IAM user's long-term keys."""
+        name = role.source_profile
+        if not name:
+            return _Source("default", None)
+        src_role, profile = self._lookup(name)
+        if profile is not None and profile.has_static_keys:
+            return _Source("static", name, profile=profile, long_term=not profile.get("aws_session_token"))
+        if src_role is not None and (src_role.role_arn or src_role.kind is ProfileKind.FEDERATION):
+            return _Source("role", name, role=src_role, chained=True)
+        kind = profile.kind if profile is not None else (src_role.kind if src_role else ProfileKind.OTHER)
+        return _Source("botocore", name, profile=profile, chained=kind is ProfileKind.SSO)
+
+    def _uses_saml(self, role: Role, seen: tuple[str, ...] = ()) -> bool:
+        """True when ``role`` or a role of its source chain is a SAML role."""
+        if role.kind is ProfileKind.SAML:
+            return True
+        if role.name in seen:
+            return False
+        source = self._source(role)
+        return source.kind == "role" and source.role is not None and self._uses_saml(source.role,
+                                                                                     (*seen, role.name))
+
     # ----------------------------------------------------------------- preflight
 
     def preflight(self, name_or_role: str | Role, options: AssumeOptions = AssumeOptions()) -> Plan:
@@ -237,9 +328,23 @@ class Engine:
             raise ValidationError(f"role {role.name} requires a reason (a ticket or why you need it)",
                                   hint="pass --reason 'TICKET-123 what for'", where=where)
         region = self._region(role, options)
+        if options.saml_assertion is not None and not self._uses_saml(role):
+            raise ValidationError(f"a SAML assertion was given but {role.name} is a {role.kind.value} profile, "
+                                  "not a SAML role (nor chained from one)",
+                                  hint="drop --saml-assertion-file, or pick a role with saml_provider_arn",
+                                  where=where)
         source = self._source(role)
+        if source.kind == "federation":
+            raise ValidationError(
+                f"source_profile {source.name} is a GetFederationToken entry: federated user sessions cannot "
+                "call AssumeRole (they may call no STS API but GetCallerIdentity)",
+                hint="use an IAM user's keys, a role or SSO as the source", where=f"{where}: source_profile")
         if options.mfa_code is not None:
             limits.validate_mfa_code(options.mfa_code, where=f"{where}: MFA code")
+        if role.kind is ProfileKind.SAML:
+            return self._preflight_saml(role, options, region, reason)
+        if role.kind is ProfileKind.FEDERATION:
+            return self._preflight_federation(role, options, region, reason, source)
 
         if role.role_arn is None:
             extras = [n for n in ("tags", "transitive_tag_keys", "policy_arns", "policy_json", "external_id",
@@ -309,6 +414,87 @@ class Engine:
                     duration_explicit=explicit is not None, mfa_serial=serial, reason=reason,
                     source=source.name if source.kind != "credential_source"
                     else f"credential_source:{source.name}")
+
+    def _duration(self, role: Role, options: AssumeOptions, *, maximum: int,
+                  use_default: bool) -> tuple[int | None, bool]:
+        """(duration, explicit): the call's or the role's duration, else the configured default."""
+        explicit = options.duration_seconds or role.duration_seconds
+        if explicit is not None:
+            return limits.validate_duration(explicit, maximum=maximum, where=f"{role.name}: duration"), True
+        default = self._default("duration_seconds", None) if use_default else None
+        if default is None:
+            return None, False
+        return limits.validate_duration(int(default), maximum=maximum, where="defaults.duration_seconds"), False
+
+    @staticmethod
+    def _refuse(role: Role, api: str, why: str, given: list[str]) -> None:
+        if given:
+            raise ValidationError(f"{api} takes no {', '.join(given)}: {why}", where=role.name)
+
+    def _preflight_saml(self, role: Role, options: AssumeOptions, region: str, reason: str | None) -> Plan:
+        """AssumeRoleWithSAML: role + provider ARNs, duration, session policies; the rest is the IdP's."""
+        where = role.name
+        limits.validate_role_arn(role.role_arn or "", where=f"{where}: role_arn")
+        if not role.saml_provider_arn:
+            raise ValidationError(f"SAML role {role.name} has no saml_provider_arn",
+                                  hint="set saml_provider_arn = \"arn:aws:iam::<account>:saml-provider/<name>\"",
+                                  where=where)
+        limits.validate_principal_arn(role.saml_provider_arn, where=f"{where}: saml_provider_arn")
+        given = [label for label, value in (
+            ("session tags", options.tags), ("transitive tag keys", options.transitive_tag_keys),
+            ("External ID", options.external_id), ("SourceIdentity", options.source_identity),
+            ("session name", options.session_name), ("MFA code", options.mfa_code)) if value]
+        self._refuse(role, "AssumeRoleWithSAML", "they come from the identity provider's assertion", given)
+        # No configured default: without DurationSeconds the assertion's SessionDuration attribute applies.
+        duration, explicit = self._duration(role, options, maximum=limits.MAX_ROLE_DURATION, use_default=False)
+        policy = self._policy(role, options)
+        policy_arns = tuple(dict.fromkeys((*role.policy_arns, *options.policy_arns)))
+        limits.validate_policy_arns(policy_arns, where=f"{where}: policy_arns")
+        call = SamlRequest(role_arn=str(role.role_arn), principal_arn=role.saml_provider_arn,
+                           duration_seconds=duration, policy=policy, policy_arns=policy_arns)
+        return Plan(role=role, api=StsApi.ASSUME_ROLE_WITH_SAML, region=region, request=None, chained=False,
+                    duration_seconds=duration, duration_explicit=explicit, mfa_serial=None, reason=reason,
+                    source=None, call=call)
+
+    def _preflight_federation(self, role: Role, options: AssumeOptions, region: str, reason: str | None,
+                              source: _Source) -> Plan:
+        """GetFederationToken: an IAM user's long-term keys, a name, session policies, tags, <= 36 h."""
+        where = role.name
+        if not role.source_profile:
+            raise ValidationError(f"federation entry {role.name} has no source_profile",
+                                  hint="name the profile holding the IAM user's long-term keys", where=where)
+        temporary = (source.kind in ("role", "credential_source")
+                     or (source.kind == "static" and not source.long_term)
+                     or (source.kind == "botocore" and source.profile is not None
+                         and source.profile.kind in (ProfileKind.SSO, ProfileKind.ROLE, ProfileKind.WEB_IDENTITY)))
+        if temporary:
+            raise ValidationError(
+                f"source_profile {source.name} gives temporary credentials; GetFederationToken must be called "
+                "with an IAM user's long-term access keys",
+                hint="point source_profile at a profile with aws_access_key_id and aws_secret_access_key "
+                     "(no session token)", where=f"{where}: source_profile")
+        given = [label for label, value in (
+            ("transitive tag keys", options.transitive_tag_keys), ("External ID", options.external_id),
+            ("SourceIdentity", options.source_identity), ("MFA code", options.mfa_code)) if value]
+        self._refuse(role, "GetFederationToken", "it is called with the IAM user's own long-term keys", given)
+        name = options.session_name or role.federation_name
+        if not name:
+            raise ValidationError(f"federation entry {role.name} has no federation_name",
+                                  hint="2..32 of letters, digits and _+=,.@-", where=where)
+        limits.validate_federation_name(name, where=f"{where}: federation_name")
+        duration, explicit = self._duration(role, options, maximum=limits.MAX_FEDERATION_DURATION,
+                                            use_default=True)
+        tags = self._tags(role, options, reason)
+        limits.validate_tags(tags, (), where=f"{where}: tags")
+        policy = self._policy(role, options)
+        policy_arns = tuple(dict.fromkeys((*role.policy_arns, *options.policy_arns)))
+        limits.validate_policy_arns(policy_arns, where=f"{where}: policy_arns")
+        notes = () if policy is not None or policy_arns else (f"{role.name} {limits.FEDERATION_NO_POLICY}",)
+        call = FederationRequest(name=name, duration_seconds=duration, policy=policy, policy_arns=policy_arns,
+                                 tags=tags)
+        return Plan(role=role, api=StsApi.GET_FEDERATION_TOKEN, region=region, request=None, chained=False,
+                    duration_seconds=duration, duration_explicit=explicit, mfa_serial=None, reason=reason,
+                    source=source.name, call=call, notes=notes)
 
     def _session_name(self, role: Role, options: AssumeOptions) -> str:
         where = f"{role.name}: session_name"
@@ -424,7 +610,7 @@ class Engine:
         Raises ValidationError (preflight), MfaRequiredError, ConfigError (bad chain or files), StsError.
         """
         role = self._role(name_or_role)
-        return self._obtain(role, options, _Run(code=options.mfa_code))
+        return self._obtain(role, options, _Run(code=options.mfa_code, saml_assertion=options.saml_assertion))
 
     def _source_options(self, options: AssumeOptions) -> AssumeOptions:
         # Intermediate roles of a chain use their own configuration; only the reason and cache choice travel.
@@ -479,6 +665,10 @@ class Engine:
         role = plan.role
         if plan.api is StsApi.ASSUME_ROLE_WITH_WEB_IDENTITY:
             return self._web_identity(plan)
+        if plan.api is StsApi.ASSUME_ROLE_WITH_SAML:
+            return self._saml(plan, run)
+        if plan.api is StsApi.GET_FEDERATION_TOKEN:
+            return self._federation(plan, options, run)
         source = self._source(role)
         if role.role_arn is None:
             creds = self._source_credentials(source, role, options, run)
@@ -652,23 +842,149 @@ class Engine:
                        region=plan.region, session_name=request.session_name,
                        source_identity=result.source_identity, created=self._created())
 
+    def _saml(self, plan: Plan, run: _Run) -> Session:
+        role, call = plan.role, plan.call
+        assert isinstance(call, SamlRequest)
+        assertion = self._saml_assertion(role, run)
+        # The assertion is the credential: the call is unsigned, so no source credentials are needed.
+        client = stsmod.make_client(self._boto(None, plan.region), "sts", region=plan.region, unsigned=True)
+        api = StsApi.ASSUME_ROLE_WITH_SAML
+        try:
+            result = stsmod.assume_role_with_saml(
+                client, role_arn=call.role_arn, principal_arn=call.principal_arn, saml_assertion=assertion,
+                duration_seconds=call.duration_seconds, policy=call.policy, policy_arns=call.policy_arns)
+        except StsError as exc:
+            self._audit(plan, None, api, error=exc)
+            raise
+        self._audit(plan, None, api, result=result)
+        return Session(profile=role.name, credentials=result.credentials, api=api, role_arn=call.role_arn,
+                       assumed_arn=result.assumed_arn, account_id=result.account_id or role.account_id,
+                       region=plan.region, session_name=_session_of(result.assumed_arn),
+                       source_identity=result.source_identity, created=self._created())
+
+    def _saml_assertion(self, role: Role, run: _Run) -> str:
+        """The base64 assertion: the caller's (used by one hop), else the role's file, else its command.
+
+        Raises UsageError (none available), ConfigError (unreadable file, command not found), StsError
+        (the command failed), ValidationError (not an assertion). No message ever contains the assertion.
+        """
+        if run.saml_assertion is not None:
+            text, run.saml_assertion = run.saml_assertion, None
+            origin = "the given assertion"
+        elif role.saml_assertion_file:
+            path = os.path.expanduser(role.saml_assertion_file)
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    text = handle.read()
+            except (OSError, UnicodeDecodeError) as exc:
+                why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+                raise ConfigError(f"cannot read the SAML assertion file {path}: {why}",
+                                  where=f"{role.name}: saml_assertion_file") from None
+            origin = f"saml_assertion_file {path}"
+        elif role.saml_assertion_command:
+            text = _run_assertion_command(role.saml_assertion_command, role.name)
+            origin = "saml_assertion_command"
+        else:
+            raise UsageError(f"SAML role {role.name} needs an assertion from your identity provider",
+                             hint="pass --saml-assertion-file FILE (- reads stdin), or set saml_assertion_file "
+                                  "or saml_assertion_command in config.toml", where=role.name)
+        return limits.normalise_saml_assertion(text, where=f"{role.name}: SAML assertion from {origin}")
+
+    def _federation(self, plan: Plan, options: AssumeOptions, run: _Run) -> Session:
+        role, call = plan.role, plan.call
+        assert isinstance(call, FederationRequest)
+        source = self._source(role)
+        keys = self._source_credentials(source, role, options, run)
+        if keys.is_temporary:  # e.g. a credential_process handing out session credentials
+            raise ValidationError(
+                f"source_profile {source.name} gave temporary credentials; GetFederationToken must be called "
+                "with an IAM user's long-term access keys", where=f"{role.name}: source_profile")
+        client = stsmod.make_client(self._boto(keys, plan.region), "sts", region=plan.region)
+        api = StsApi.GET_FEDERATION_TOKEN
+        try:
+            result = stsmod.get_federation_token(client, name=call.name, duration_seconds=call.duration_seconds,
+                                                 policy=call.policy, policy_arns=call.policy_arns, tags=call.tags)
+        except StsError as exc:
+            self._audit(plan, None, api, error=exc)
+            raise
+        self._audit(plan, None, api, result=result)
+        return Session(profile=role.name, credentials=result.credentials, api=api,
+                       assumed_arn=result.assumed_arn, account_id=result.account_id or role.account_id,
+                       region=plan.region, session_name=call.name, tags=call.tags, created=self._created())
+
     def _audit(self, plan: Plan, request: AssumeRequest | None, api: StsApi, *,
                result: stsmod.StsResult | None = None, error: StsError | None = None,
                duration: int | None = None) -> None:
         expiration = result.credentials.expiration if result is not None else None
+        session_name = request.session_name if request else None
+        source_identity = request.source_identity if request else None
+        tags = request.tags if request else ()
+        call = plan.call if api is plan.api else None
+        if isinstance(call, FederationRequest):
+            session_name, tags, duration = call.name, call.tags, call.duration_seconds
+        elif isinstance(call, SamlRequest):
+            duration = call.duration_seconds
+            if result is not None:
+                session_name, source_identity = _session_of(result.assumed_arn), result.source_identity
         try:
             self.audit.record(
                 profile=plan.role.name, api=str(api), outcome="error" if error else "ok",
                 role_arn=plan.role.role_arn if api is not StsApi.GET_SESSION_TOKEN else None,
-                session_name=request.session_name if request else None,
-                source_identity=request.source_identity if request else None,
-                tags=request.tags if request else (), reason=plan.reason,
+                session_name=session_name, source_identity=source_identity, tags=tags, reason=plan.reason,
                 duration_seconds=duration if duration is not None else (request.duration_seconds if request else None),
                 assumed_arn=result.assumed_arn if result else None,
                 expiration=format_time(expiration) if expiration else None,
                 error_code=error.code if error else None, error=error.message if error else None)
         except OSError:
             pass  # an unwritable audit folder must not cost the user their session
+
+
+def _session_of(assumed_arn: str | None) -> str | None:
+    """The RoleSessionName in ``arn:aws:sts::<account>:assumed-role/<role>/<session>`` (the IdP chose it)."""
+    if not assumed_arn or ":assumed-role/" not in assumed_arn:
+        return None
+    return assumed_arn.rsplit("/", 1)[-1] or None
+
+
+ASSERTION_COMMAND_TIMEOUT = 300  # seconds: room for an interactive IdP login, not for a hang
+
+
+def _run_assertion_command(command: str, role_name: str) -> str:
+    """Run ``saml_assertion_command`` without a shell and return what it printed on stdout.
+
+    Its stdout is the assertion (a credential): it is never logged or put in an error. Its stderr is the
+    user's terminal, so an interactive IdP login can prompt there. Raises ConfigError or StsError.
+    """
+    import shlex
+    import subprocess
+
+    where = f"{role_name}: saml_assertion_command"
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise ConfigError(f"saml_assertion_command is not a valid command line ({exc})", where=where) from None
+    if not argv:
+        raise ConfigError("saml_assertion_command is empty", where=where)
+    argv[0] = os.path.expanduser(argv[0])
+    try:
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, check=False,
+                              timeout=ASSERTION_COMMAND_TIMEOUT)
+    except FileNotFoundError:
+        raise ConfigError(f"command not found: {argv[0]}", where=where) from None
+    except PermissionError:
+        raise ConfigError(f"command not executable: {argv[0]}", where=where) from None
+    except subprocess.TimeoutExpired:
+        raise StsError(f"{argv[0]} printed no assertion within {ASSERTION_COMMAND_TIMEOUT} s",
+                       code="SamlAssertionCommand", where=where) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot run {argv[0]}: {exc.strerror}", where=where) from None
+    if done.returncode != 0:
+        raise StsError(f"{argv[0]} failed with exit status {done.returncode}", code="SamlAssertionCommand",
+                       hint="run it yourself to see why (roleswitch never shows its output)", where=where)
+    try:
+        return done.stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError(f"{argv[0]} printed something that is not text", where=where) from None
 
 
 def describe_plan(plan: Plan) -> Mapping[str, Any]:
@@ -683,4 +999,12 @@ def describe_plan(plan: Plan) -> Mapping[str, Any]:
                        transitive_tag_keys=list(request.transitive_tag_keys),
                        external_id="****" if request.external_id else None,
                        policy=request.policy is not None, policy_arns=list(request.policy_arns))
+    if isinstance(plan.call, SamlRequest):
+        summary.update(role_arn=plan.call.role_arn, principal_arn=plan.call.principal_arn,
+                       policy=plan.call.policy is not None, policy_arns=list(plan.call.policy_arns))
+    elif isinstance(plan.call, FederationRequest):
+        summary.update(federation_name=plan.call.name, tags=dict(plan.call.tags),
+                       policy=plan.call.policy is not None, policy_arns=list(plan.call.policy_arns))
+    if plan.notes:
+        summary["notes"] = list(plan.notes)
     return summary

@@ -24,6 +24,13 @@ MAX_ROLE_DURATION = 43200           # AssumeRole* upper bound (the role's MaxSes
 DEFAULT_MAX_SESSION_DURATION = 3600  # a role's MaxSessionDuration unless its owner raised it
 MAX_CHAINED_DURATION = 3600         # role chaining: STS caps the session at one hour
 MAX_USER_SESSION_DURATION = 129600  # GetSessionToken / GetFederationToken for IAM users (36 h)
+# GetFederationToken: 900..129600 s with IAM user keys (AWS default 43200); root keys are capped at 3600.
+MAX_FEDERATION_DURATION = MAX_USER_SESSION_DURATION
+MAX_FEDERATION_ROOT_DURATION = 3600
+# AWS grants a GetFederationToken session the intersection of the IAM user's policies and the session
+# policies passed; with none passed the session has no permissions at all.
+FEDERATION_NO_POLICY = ("has no session policy (policy_file or policy_arns): a GetFederationToken session "
+                        "without one has no permissions at all")
 
 # Identifiers.
 SESSION_NAME_MIN, SESSION_NAME_MAX = 2, 64
@@ -31,6 +38,7 @@ SOURCE_IDENTITY_MIN, SOURCE_IDENTITY_MAX = 2, 64
 EXTERNAL_ID_MIN, EXTERNAL_ID_MAX = 2, 1224
 FEDERATION_NAME_MIN, FEDERATION_NAME_MAX = 2, 32
 MFA_SERIAL_MIN, MFA_SERIAL_MAX = 9, 256
+SAML_ASSERTION_MIN, SAML_ASSERTION_MAX = 4, 100000  # AssumeRoleWithSAML SAMLAssertion (base64 characters)
 
 # Session tags.
 MAX_TAGS = 50
@@ -191,6 +199,43 @@ def validate_principal_arn(arn: str, *, where: str | None = None) -> str:
         raise ValidationError(f"SAML provider ARN {arn!r} is not well formed",
                               hint="expected arn:aws:iam::<12-digit account>:saml-provider/<name>", where=place)
     return arn
+
+
+def normalise_saml_assertion(text: str, *, where: str | None = None) -> str:
+    """The base64 SAMLResponse STS wants, from what an IdP tool prints: surrounding and embedded whitespace
+    (line-wrapped base64) removed, a URL-encoded form field decoded, raw ``<samlp:Response>`` XML encoded.
+
+    Checks 4..100000 characters of base64. The assertion is a credential: it is never part of a message.
+    Raises ValidationError.
+    """
+    import base64
+    import binascii
+
+    place = _where(where, "SAML assertion")
+    if not isinstance(text, str):
+        raise ValidationError("the SAML assertion must be text", where=place)
+    clean = text.strip()
+    if clean.startswith("<"):  # the decoded XML itself (e.g. copied from a SAML tracer)
+        clean = base64.b64encode(clean.encode("utf-8")).decode("ascii")
+    else:
+        if "%" in clean:  # the SAMLResponse form field as posted (URL-encoded)
+            from urllib.parse import unquote
+
+            clean = unquote(clean)
+        clean = "".join(clean.split())
+    if not clean:
+        raise ValidationError("the SAML assertion is empty",
+                              hint="the IdP's base64 SAMLResponse is expected", where=place)
+    try:
+        base64.b64decode(clean, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError("the SAML assertion is not base64 (nor SAML XML)",
+                              hint="give the IdP's SAMLResponse value: base64 of <samlp:Response>",
+                              where=place) from None
+    if not SAML_ASSERTION_MIN <= len(clean) <= SAML_ASSERTION_MAX:
+        raise ValidationError(f"the SAML assertion is {len(clean)} characters of base64; STS allows "
+                              f"{SAML_ASSERTION_MIN}..{SAML_ASSERTION_MAX}", where=place)
+    return clean
 
 
 def normalise_policy(text: str, *, where: str | None = None) -> str:

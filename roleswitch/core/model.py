@@ -33,7 +33,8 @@ def format_time(value: datetime) -> str:
 
 
 class ProfileKind(StrEnum):
-    """How a profile gets its credentials (every kind botocore understands)."""
+    """How a profile gets its credentials: every kind botocore understands, plus the two STS APIs only
+    roleswitch's own config can describe (SAML and FEDERATION never come from ``~/.aws/config``)."""
 
     STATIC = "static"              # aws_access_key_id / aws_secret_access_key
     ROLE = "role"                  # role_arn + source_profile or credential_source
@@ -41,6 +42,8 @@ class ProfileKind(StrEnum):
     PROCESS = "process"            # credential_process
     WEB_IDENTITY = "web_identity"  # role_arn + web_identity_token_file
     OTHER = "other"                # only settings (region, output...) or nothing usable
+    SAML = "saml"                  # role_arn + saml_provider_arn: AssumeRoleWithSAML (config.toml only)
+    FEDERATION = "federation"      # federation_name + source_profile: GetFederationToken (config.toml only)
 
 
 class StsApi(StrEnum):
@@ -174,6 +177,10 @@ class Role:
     chained: bool = False  # the source profile is itself a role: STS caps the session at 1 hour
     web_identity_token_file: str | None = None
     description: str | None = None
+    saml_provider_arn: str | None = None       # kind SAML: the IAM SAML provider (PrincipalArn)
+    saml_assertion_file: str | None = None     # kind SAML: a file holding the base64 assertion
+    saml_assertion_command: str | None = None  # kind SAML: a command printing it (run without a shell)
+    federation_name: str | None = None         # kind FEDERATION: GetFederationToken Name
 
     @property
     def account_id(self) -> str | None:

@@ -24,6 +24,17 @@ describes accounts, roles, favorites, defaults, the theme and key bindings::
     transitive_tags = ["team"]
     reason_required = true
 
+    [roles.corp-saml]                       # AssumeRoleWithSAML (kind "saml")
+    role_arn = "arn:aws:iam::111111111111:role/Engineer"
+    saml_provider_arn = "arn:aws:iam::111111111111:saml-provider/Okta"
+    saml_assertion_command = "my-idp-login --print-saml"   # or saml_assertion_file, or --saml-assertion-file
+
+    [roles.proxy-readonly]                  # GetFederationToken (kind "federation")
+    federation_name = "alice-proxy"
+    source_profile = "acme-user"            # an IAM user's long-term keys
+    policy_arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]   # without a session policy: no permissions
+    duration_seconds = 129600
+
     [keymap]
     assume = "ctrl+a"
 
@@ -59,6 +70,7 @@ CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 
 MIN_DURATION, MAX_DURATION = 900, 43200
 MIN_MFA_SESSION, MAX_MFA_SESSION = 900, 129600  # GetSessionToken for an IAM user
+MAX_FEDERATION_DURATION = 129600  # GetFederationToken with IAM user keys (36 h)
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+=-]{0,63}")
 _NAME_RULE = "1..64 of letters, digits and . _ @ + = - (starting with a letter or digit)"
@@ -82,10 +94,15 @@ class Defaults:
 
 @dataclass(frozen=True)
 class RoleSettings:
-    """One ``[roles.<name>]`` table, validated. ``role_arn`` is always resolved (from role_name + account)."""
+    """One ``[roles.<name>]`` table, validated. ``role_arn`` is always resolved (from role_name + account),
+    except for a federation entry (``federation_name``), which assumes no role and has none.
+
+    ``kind`` is ``"role"``, ``"web_identity"``, ``"saml"`` (``saml_provider_arn``) or ``"federation"``
+    (``federation_name``), inferred from the keys present.
+    """
 
     name: str
-    role_arn: str
+    role_arn: str | None
     account: str | None = None  # the account alias (or id) as written
     role_name: str | None = None
     source_profile: str | None = None
@@ -103,6 +120,11 @@ class RoleSettings:
     session_name: str | None = None
     source_identity: str | None = None
     web_identity_token_file: str | None = None
+    saml_provider_arn: str | None = None
+    saml_assertion_file: str | None = None
+    saml_assertion_command: str | None = None
+    federation_name: str | None = None
+    kind: str = "role"
 
 
 @dataclass(frozen=True)
@@ -227,6 +249,21 @@ def _policy_arns(value: Any, where: str) -> tuple[str, ...]:
         raise ConfigError(exc.message, hint=exc.hint, where=where) from None
 
 
+def _command(value: Any, where: str) -> str:
+    import shlex
+
+    text = _text(value, where)
+    try:
+        argv = shlex.split(text)
+    except ValueError as exc:
+        raise _fail(where, f"not a valid command line ({exc})",
+                    "it is split like a shell would (shlex) but run without one: quote arguments with spaces") \
+            from None
+    if not argv:
+        raise _fail(where, "must not be empty")
+    return text
+
+
 def _credential_source(value: Any, where: str) -> str:
     text = _text(value, where)
     if text not in CREDENTIAL_SOURCES:
@@ -302,6 +339,50 @@ _ROLE_SCHEMA: dict[str, Check] = {
     "session_name": _limit("validate_session_name"),
     "source_identity": _limit("validate_source_identity"),
     "web_identity_token_file": _path,
+    "saml_provider_arn": _limit("validate_principal_arn"),
+    "saml_assertion_file": _path,
+    "saml_assertion_command": _command,
+    "federation_name": _limit("validate_federation_name"),
+}
+
+# A federation session may last up to 36 h (GetFederationToken with IAM user keys), a role session 12 h.
+_FEDERATION_SCHEMA: dict[str, Check] = {
+    **_ROLE_SCHEMA,
+    "duration_seconds": _int_range(MIN_DURATION, MAX_FEDERATION_DURATION,
+                                   " seconds (15 min..36 h, GetFederationToken with IAM user keys)"),
+}
+
+_SAML_KEYS = ("saml_provider_arn", "saml_assertion_file", "saml_assertion_command")
+_NO_SOURCE = "AssumeRoleWithSAML needs no source credentials: the assertion is the credential"
+_FROM_ASSERTION = "with SAML it comes from the IdP's assertion"
+# Keys that make no sense for a kind, and why (a clearer error than "unknown key").
+_NOT_FOR: dict[str, dict[str, str]] = {
+    "saml": {
+        "source_profile": _NO_SOURCE,
+        "credential_source": _NO_SOURCE,
+        "mfa_serial": "MFA happens at the identity provider, not in the STS call",
+        "external_id": "AssumeRoleWithSAML takes no External ID",
+        "tags": f"session tags: {_FROM_ASSERTION} (PrincipalTag attributes)",
+        "transitive_tags": f"transitive tags: {_FROM_ASSERTION} (TransitiveTagKeys attribute)",
+        "session_name": f"the RoleSessionName: {_FROM_ASSERTION}",
+        "source_identity": f"SourceIdentity: {_FROM_ASSERTION}",
+        "web_identity_token_file": "a role is reached with SAML or with a web identity token, not both",
+        "federation_name": "an entry is a SAML role (saml_provider_arn) or a federation (federation_name)",
+        "reason_required": "the reason travels as a session tag, which AssumeRoleWithSAML cannot send",
+    },
+    "federation": {
+        "role_arn": "GetFederationToken assumes no role: the session is the IAM user's, cut down by the "
+                    "session policy",
+        "role_name": "GetFederationToken assumes no role: the session is the IAM user's, cut down by the "
+                     "session policy",
+        "credential_source": "GetFederationToken needs an IAM user's long-term keys: use source_profile",
+        "mfa_serial": "GetFederationToken takes no MFA code and cannot be called with an MFA session",
+        "external_id": "GetFederationToken takes no External ID",
+        "transitive_tags": "federated sessions cannot assume roles, so tags cannot be transitive",
+        "session_name": "the federated user's name is federation_name",
+        "source_identity": "GetFederationToken takes no SourceIdentity",
+        "web_identity_token_file": "a federation entry uses an IAM user's keys, not a web identity token",
+    },
 }
 
 _TOP_SCHEMA = ("theme", "favorites", "defaults", "accounts", "roles", "keymap")
@@ -313,8 +394,22 @@ def _name(key: str, where: str, what: str) -> str:
     return key
 
 
+def _kind(data: dict[str, Any]) -> str:
+    if any(key in data for key in _SAML_KEYS):
+        return "saml"
+    if "federation_name" in data:
+        return "federation"
+    return "web_identity" if "web_identity_token_file" in data else "role"
+
+
 def _role(name: str, data: dict[str, Any], accounts: dict[str, Account], where: str) -> RoleSettings:
-    values = _fields(data, _ROLE_SCHEMA, where)
+    kind = _kind(data)
+    not_for = _NOT_FOR.get(kind, {})
+    for key in data:
+        if key in not_for:
+            what = "a SAML role" if kind == "saml" else "a federation entry"
+            raise _fail(f"{where}.{key}", f"'{key}' does not apply to {what}", not_for[key])
+    values = _fields(data, _FEDERATION_SCHEMA if kind == "federation" else _ROLE_SCHEMA, where)
     account_key = values.get("account")
     account_id: str | None = None
     if account_key is not None:
@@ -326,6 +421,8 @@ def _role(name: str, data: dict[str, Any], accounts: dict[str, Account], where: 
             known = ", ".join(accounts) or "none configured"
             raise _fail(f"{where}.account", f"unknown account {account_key!r}",
                         f"allowed: an alias from [accounts] ({known}) or a 12-digit account id")
+    if kind == "federation":
+        return _federation(name, values, where)
     role_arn = values.get("role_arn")
     role_name = values.get("role_name")
     if role_arn and role_name:
@@ -366,8 +463,31 @@ def _role(name: str, data: dict[str, Any], accounts: dict[str, Account], where: 
             raise _fail(f"{where}.transitive_tags", f"{missing[0]!r} is not a key of tags") from None
     except ValidationError as exc:
         raise ConfigError(exc.message, hint=exc.hint, where=exc.where or f"{where}.tags") from None
+    if kind == "saml":
+        if "saml_provider_arn" not in values:
+            raise _fail(where, "a SAML role needs saml_provider_arn (the IAM SAML provider of your IdP)",
+                        'e.g. saml_provider_arn = "arn:aws:iam::111111111111:saml-provider/Okta"')
+        if "saml_assertion_file" in values and "saml_assertion_command" in values:
+            raise _fail(where, "saml_assertion_file and saml_assertion_command are both set",
+                        "set one (or neither, and pass --saml-assertion-file FILE)")
     values["role_arn"] = role_arn
-    return RoleSettings(name=name, **values)
+    return RoleSettings(name=name, kind=kind, **values)
+
+
+def _federation(name: str, values: dict[str, Any], where: str) -> RoleSettings:
+    """A GetFederationToken entry: an IAM user's keys (source_profile) + name + session policy + tags."""
+    if not values.get("source_profile"):
+        raise _fail(where, "a federation entry needs source_profile",
+                    "name the profile holding the IAM user's long-term keys that call GetFederationToken")
+    try:
+        from roleswitch.core import limits
+
+        limits.validate_tags(list(values.get("tags", ())), [], where=f"{where}.tags")
+    except ImportError:  # pragma: no cover
+        pass
+    except ValidationError as exc:
+        raise ConfigError(exc.message, hint=exc.hint, where=exc.where or f"{where}.tags") from None
+    return RoleSettings(name=name, kind="federation", role_arn=None, **values)
 
 
 def parse_settings(data: dict[str, Any], path: str) -> Settings:
