@@ -20,6 +20,7 @@ Loading never raises for a broken file: :func:`load_themes` returns the good the
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -140,6 +141,12 @@ def _is_variable_value(name: str, value: str) -> bool:
     return bool(match) and (is_colour(match.group(1)) or match.group(1) == "auto") and int(match.group(2)) <= 100
 
 
+def _suggest(word: str, choices: Iterable[str], label: str) -> str:
+    """"did you mean 'x'?" for a near miss, else the whole list (``label: a, b, c``)."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
+    return f"did you mean {close[0]!r}?" if close else f"{label}: {', '.join(sorted(choices))}"
+
+
 def parse_theme(data: Mapping[str, object], *, path: str = "") -> ThemeSpec:
     """Validate a parsed theme table; raises ConfigError (``where`` = ``path: key``) on the first problem."""
 
@@ -149,8 +156,7 @@ def parse_theme(data: Mapping[str, object], *, path: str = "") -> ThemeSpec:
 
     unknown = sorted(set(data) - ALLOWED_KEYS)
     if unknown:
-        allowed = ", ".join(sorted(ALLOWED_KEYS))
-        raise fail(unknown[0], f"unknown key {unknown[0]!r}; allowed keys: {allowed}")
+        raise fail(unknown[0], f"unknown key {unknown[0]!r}; {_suggest(unknown[0], ALLOWED_KEYS, 'allowed keys')}")
     name = data.get("name")
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise fail("name", "name is required: 1-64 of a-z, 0-9, '-', '_', starting with a letter or digit")
@@ -190,7 +196,7 @@ def parse_theme(data: Mapping[str, object], *, path: str = "") -> ThemeSpec:
         if not _VARIABLE_RE.match(key):
             raise fail(where, "variable names are 1-64 of a-z, 0-9 and '-', starting with a letter")
         if key.startswith("rs-") and key not in APP_VARIABLES:
-            raise fail(where, f"unknown roleswitch variable {key!r}; known: {', '.join(APP_VARIABLES)}")
+            raise fail(where, f"unknown roleswitch variable {key!r}; {_suggest(key, APP_VARIABLES, 'known')}")
         if key in APP_VARIABLES and not (isinstance(value, str) and is_colour(value)):
             raise fail(where, f"{value!r} is not {_COLOUR_HELP}")  # used in text styles: plain colours only
         if not isinstance(value, str) or not _is_variable_value(key, value):

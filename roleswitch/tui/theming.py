@@ -12,6 +12,7 @@ built-in ones, by returning :data:`THEME_VARIABLE_DEFAULTS` from ``get_theme_var
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
@@ -155,10 +156,18 @@ def convert_themes(specs: Mapping[str, ThemeSpec]) -> tuple[dict[str, Theme], li
     return themes, problems
 
 
+def short_path(path: str) -> str:
+    """``path`` with the home folder written as ``~`` (shorter, and the same on every machine)."""
+    home = os.path.expanduser("~")
+    if home not in ("", "~", os.sep) and path.startswith(home + os.sep):
+        return "~" + path[len(home):]
+    return path
+
+
 def problems_message(problems: Iterable[ThemeProblem]) -> str:
     """One notification body listing every problem (capped), one line each."""
     items = list(problems)
-    lines = [f"• {problem.one_line()}" for problem in items[:_MAX_LISTED]]
+    lines = [f"• {short_path(problem.path)}: {problem.message}" for problem in items[:_MAX_LISTED]]
     if len(items) > _MAX_LISTED:
         lines.append(f"… and {len(items) - _MAX_LISTED} more")
     return "\n".join(lines)
@@ -170,13 +179,13 @@ def _configured_theme(app: App[object]) -> str | None:
     return theme if isinstance(theme, str) and theme else None
 
 
-def choose_theme(available: Iterable[str], requested: str | None, configured: str | None,
-                 ) -> tuple[str, list[ThemeProblem]]:
+def choose_theme(available: Iterable[str], requested: str | None, configured: str | None, *,
+                 configured_where: str = "settings.theme") -> tuple[str, list[ThemeProblem]]:
     """Pick the first known of requested (--theme), configured (settings.theme), the default; each unknown
     name is a problem. Falls back to Textual's own dark theme only if even the default is missing."""
     names = set(available)
     problems: list[ThemeProblem] = []
-    for source, name in (("--theme", requested), ("settings.theme", configured)):
+    for source, name in (("--theme", requested), (configured_where, configured)):
         if not name:
             continue
         if name in names:
@@ -205,7 +214,9 @@ def install_themes(app: App[object], requested: str | None, *, configured: str |
         app.register_theme(theme)
     if configured is None:
         configured = _configured_theme(app)
-    name, choice_problems = choose_theme(app.available_themes, requested, configured)
+    settings_path = getattr(getattr(app, "settings", None), "path", None)
+    where = f"{settings_path}: theme" if isinstance(settings_path, str) and settings_path else "settings.theme"
+    name, choice_problems = choose_theme(app.available_themes, requested, configured, configured_where=where)
     problems.extend(choice_problems)
     app.theme = name
     if problems and notify:

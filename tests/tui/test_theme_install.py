@@ -39,8 +39,9 @@ def sync(test):
 class FakeSettings:
     """Stands in for core.settings.Settings: only ``theme`` is read."""
 
-    def __init__(self, theme: str | None) -> None:
+    def __init__(self, theme: str | None, path: str = "/home/alice/.config/roleswitch/config.toml") -> None:
         self.theme = theme
+        self.path = path
 
 
 class ThemedApp(App[None]):
@@ -185,6 +186,18 @@ async def test_unknown_requested_falls_back_to_configured(tmp_path) -> None:
         await pilot.pause()
         assert app.theme == "roleswitch-light"
         assert len(app.notifications) == 1 and "'nope'" in app.notifications[0][1]
+
+
+@sync
+async def test_unknown_configured_theme_names_the_config_file() -> None:
+    app = ThemedApp(None, settings_theme="roleswitch-purple")
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.pause()
+        assert app.theme == "roleswitch-dark"
+        message = app.notifications[0][1]
+        assert message.startswith("• /home/alice/.config/roleswitch/config.toml: theme: unknown theme "
+                                  "'roleswitch-purple' (roleswitch themes: roleswitch-dark, "
+                                  "roleswitch-high-contrast, roleswitch-light;")
 
 
 @sync

@@ -119,9 +119,11 @@ SCREENS: dict[str, Callable[[Pilot], Awaitable[None]]] = {
 
 
 @pytest.fixture
-def snapshot_app(make_app: Callable[..., Any]) -> Callable[[str], Any]:
-    def build(theme: str) -> Any:
-        settings = Settings(favorites=("prod-admin", "staging-dev"))
+def snapshot_app(make_app: Callable[..., Any], isolated_env: Any) -> Callable[[str], Any]:
+    """The app on the sample catalogue; HOME and the config folder are temporary (no user theme files)."""
+
+    def build(theme: str | None, *, configured: str | None = None) -> Any:
+        settings = Settings(favorites=("prod-admin", "staging-dev"), theme=configured)
         app = make_app(clock=MutableClock(FIXED_NOW), settings=settings, theme=theme,
                        engine_factory=SnapshotEngine)
         app.default_session_name = lambda: "alice@laptop"  # normally user@host: differs per machine
@@ -159,3 +161,24 @@ def test_theme_snapshot(snap_compare, snapshot_app, taken_svgs, theme: str, scre
         assert secret not in svg
     if screen == "export":
         assert "ASIAFAKEKEYFORTESTS1" in svg  # the key id is shown, the secrets are masked
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_broken_theme_files_snapshot(snap_compare, snapshot_app, taken_svgs, isolated_env, theme: str) -> None:
+    """Three broken user theme files and an unknown --theme: one warning lists all four, the app runs on."""
+    themes = isolated_env.settings_file.parent / "themes"
+    themes.mkdir()
+    (themes / "ocean.toml").write_text('name = "ocean"\nprimary = "#1b6ca8"\nbackgrund = "#001122"\n')
+    (themes / "sunset.toml").write_text('name = "sunset"\nprimary = "orange"\n')
+    (themes / "mono.toml").write_text('name = "mono"\nprimary = "#777777"\n[variables]\nborder = "auto 50%"\n')
+    # The config file names the theme; the bad --theme falls back to it.
+    app = snapshot_app("solarized-typo", configured=theme)
+
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert app.theme == theme
+    [svg] = taken_svgs
+    for name in ("ocean.toml", "sunset.toml", "mono.toml", "solarized-typo"):
+        assert name in svg

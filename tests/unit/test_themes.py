@@ -66,7 +66,7 @@ def test_parse_theme_keeps_colours_variables_and_metadata() -> None:
 
 
 @pytest.mark.parametrize(("data", "where", "fragment"), [
-    ({"name": "a", "primary": "#000", "primry": "#000"}, "primry", "unknown key 'primry'"),
+    ({"name": "a", "primary": "#000", "primry": "#000"}, "primry", "unknown key 'primry'; did you mean 'primary'?"),
     ({"primary": "#000"}, "name", "name is required"),
     ({"name": "Bad Name", "primary": "#000"}, "name", "a-z"),
     ({"name": "a" * 65, "primary": "#000"}, "name", "1-64"),
@@ -79,7 +79,7 @@ def test_parse_theme_keeps_colours_variables_and_metadata() -> None:
     ({"name": "a", "primary": "#000", "description": "x\ny"}, "description", "one line"),
     ({"name": "a", "primary": "#000", "variables": "#fff"}, "variables", "must be a table"),
     ({"name": "a", "primary": "#000", "variables": {"rs-prd": "#fff"}}, "variables.rs-prd",
-     "unknown roleswitch variable 'rs-prd'"),
+     "unknown roleswitch variable 'rs-prd'; did you mean 'rs-prod'?"),
     ({"name": "a", "primary": "#000", "variables": {"Bad_Name": "#fff"}}, "variables.Bad_Name", "a-z"),
     ({"name": "a", "primary": "#000", "variables": {"rs-dev": "green"}}, "variables.rs-dev", "not a colour"),
     ({"name": "a", "primary": "#000", "variables": {"link-style": "sparkly"}}, "variables.link-style",
