@@ -9,7 +9,10 @@ user's keys act in ``acme-identity`` and credentials from ``AssumeRole`` act in 
 
 What moto does NOT do (so the demo cannot show AWS refusing you): it ignores trust policies, MFA codes,
 External IDs, session tags and duration limits. Any 6-digit MFA code is accepted by moto; roleswitch's own
-preflight checks (MFA present, External ID set, tag limits, 1-hour chained cap) still run.
+preflight checks (MFA present, External ID set, tag limits, 1-hour chained cap) still run. It accepts the
+demo's unsigned SAML assertion (real STS verifies the IdP's signature) and answers GetFederationToken with
+fixed example keys; GetCallerIdentity with a SAML or federated session of the demo shows moto's placeholder
+``user/moto`` rather than the session (moto files those sessions under its default account).
 """
 
 from __future__ import annotations
@@ -49,6 +52,34 @@ MFA_SERIAL = f"arn:aws:iam::{IDENTITY}:mfa/{USER_NAME}"
 PARTNER_EXTERNAL_ID = "acme-7f3a9c2e"
 OIDC_HOST = "token.actions.githubusercontent.com"
 OIDC_PROVIDER_ARN = f"arn:aws:iam::{STAGING}:oidc-provider/{OIDC_HOST}"
+SAML_PROVIDER_ARN = f"arn:aws:iam::{STAGING}:saml-provider/AcmeIdP"
+SAML_AUDIENCE = "https://signin.aws.amazon.com/saml"
+# IAM wants >= 1000 characters of IdP metadata; moto keeps it without checking the signature certificate.
+_SAML_METADATA = (
+    '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.acme.example/">'
+    '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+    + "<!-- roleswitch demo identity provider: not a real IdP, nothing here is trusted by real AWS -->" * 12
+    + '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+    'Location="https://idp.acme.example/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>'
+)
+
+
+def saml_assertion(role_arn: str, provider_arn: str = SAML_PROVIDER_ARN, session_name: str = "alice@acme.example") -> str:
+    """A base64 SAMLResponse naming ``role_arn``: unsigned, so only moto accepts it (real STS checks the IdP's
+    signature). It stands in for what an IdP login tool prints."""
+    import base64
+
+    xml = (
+        '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_demo" Version="2.0">'
+        '<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_demo-a" Version="2.0">'
+        "<saml:AttributeStatement>"
+        '<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">'
+        f"<saml:AttributeValue>{role_arn},{provider_arn}</saml:AttributeValue></saml:Attribute>"
+        '<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName">'
+        f"<saml:AttributeValue>{session_name}</saml:AttributeValue></saml:Attribute>"
+        "</saml:AttributeStatement></saml:Assertion></samlp:Response>"
+    )
+    return base64.b64encode(xml.encode("utf-8")).decode("ascii")
 
 
 def _doc(*statements: dict[str, Any]) -> dict[str, Any]:
@@ -285,6 +316,25 @@ ROLES: tuple[DemoRole, ...] = (
         },
         tags={"environment": "staging", "owner": "ci"},
     ),
+    DemoRole(
+        account="acme-staging",
+        role_name="SamlEngineer",
+        description="Corporate IdP single sign-on (AssumeRoleWithSAML)",
+        trust=_doc(
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": SAML_PROVIDER_ARN},
+                "Action": "sts:AssumeRoleWithSAML",
+                "Condition": {"StringEquals": {"SAML:aud": SAML_AUDIENCE}},
+            }
+        ),
+        policies={
+            "AcmeSamlEngineer": _doc(
+                {"Effect": "Allow", "Action": ["ec2:Describe*", "logs:FilterLogEvents"], "Resource": "*"}
+            ),
+        },
+        tags={"environment": "staging", "owner": "it"},
+    ),
 )
 ROLE_BY_NAME = {role.role_name: role for role in ROLES}
 
@@ -296,6 +346,12 @@ USER_POLICY = _doc(
         "Resource": [f"arn:aws:iam::{PROD}:role/*", f"arn:aws:iam::{STAGING}:role/*", f"arn:aws:iam::{PARTNER}:role/*"],
     },
     {"Sid": "MfaSession", "Effect": "Allow", "Action": "sts:GetSessionToken", "Resource": "*"},
+    {
+        "Sid": "FederateProxyUsers",
+        "Effect": "Allow",
+        "Action": ["sts:GetFederationToken", "sts:TagSession"],
+        "Resource": f"arn:aws:sts::{IDENTITY}:federated-user/*",
+    },
     {
         "Sid": "ManageOwnMfa",
         "Effect": "Allow",
@@ -319,10 +375,20 @@ class _AccountClient:
     """One boto3 IAM client whose calls go to the account named by ``account_id`` (moto's header)."""
 
     def __init__(self, endpoint: str) -> None:
-        import boto3  # deferred: importing roleswitch.demo stays cheap
+        import os
+
+        import botocore.session  # deferred: importing roleswitch.demo stays cheap
 
         self.account_id = IDENTITY
-        self.client = boto3.client(
+        # Immune to the caller's environment: no AWS_PROFILE, no config or credentials files.
+        session = botocore.session.Session(
+            session_vars={
+                "profile": (None, None, None, None),
+                "config_file": (None, None, os.devnull, None),
+                "credentials_file": (None, None, os.devnull, None),
+            }
+        )
+        self.client = session.create_client(
             "iam",
             endpoint_url=endpoint,
             region_name=REGION,
@@ -341,7 +407,8 @@ class _AccountClient:
 
 
 def seed(endpoint: str) -> SeedResult:
-    """Create the demo accounts' IAM (user, MFA device, OIDC provider, roles, policies) in moto at ``endpoint``.
+    """Create the demo accounts' IAM (user, MFA device, OIDC and SAML providers, roles, policies) in moto at
+    ``endpoint``.
 
     Raises botocore errors if the server is unreachable or already holds the demo's resources.
     """
@@ -364,6 +431,7 @@ def seed(endpoint: str) -> SeedResult:
         ClientIDList=["sts.amazonaws.com"],
         ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"],
     )
+    accounts.on("acme-staging").create_saml_provider(Name="AcmeIdP", SAMLMetadataDocument=_SAML_METADATA)
     for role in ROLES:
         client = accounts.on(role.account)
         client.create_role(

@@ -249,3 +249,20 @@ def test_print_env_command_serves_until_stopped_then_cleans_up(isolated_env: Any
     assert "Traceback" not in err
     assert not os.path.exists(os.path.dirname(exports["AWS_CONFIG_FILE"]))
     assert not os.path.exists(os.path.join(str(isolated_env.home), ".aws", "config"))
+
+
+def test_demo_shell_runs_roleswitch_inside_the_demo(isolated_env: Any) -> None:
+    # `roleswitch demo --shell` with a scripted shell: the demo's roles are listed, the shell's exit status
+    # comes back, and the caller's AWS_PROFILE does not leak in.
+    script = 'echo "demo=$ROLESWITCH_DEMO profile=${AWS_PROFILE-unset}"\n' + f"{sys.executable} -m roleswitch list\nexit 3\n"
+    env = dict(os.environ, SHELL="/bin/bash", AWS_PROFILE="real-prod")
+    result = subprocess.run(
+        [sys.executable, "-m", "roleswitch", "demo", "--shell"],
+        input=script, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 3, result.stderr
+    assert "demo=1 profile=unset" in result.stdout
+    for name in ("prod-admin", "staging-deploy", "partner-audit", "ci-deployer"):
+        assert name in result.stdout
+    assert "roleswitch demo: local AWS (moto) at http://127.0.0.1:" in result.stderr
+    assert os.listdir(isolated_env.home / ".aws") == []  # the fixture made it empty; the demo left it so
