@@ -153,9 +153,15 @@ def bench_world(n_profiles: int) -> Iterator[tuple[dict[str, str], Any]]:
 
 def prime_aws_v2_cache(env: dict[str, str], demo: Any) -> None:
     """Write the role cache file AWS CLI v2 itself writes after one AssumeRole (same key, same shape)."""
-    import boto3
+    import botocore.session
 
-    sts = boto3.client(
+    # The bench's own environment (a stale AWS_PROFILE, ~/.aws/config) must not matter here.
+    session = botocore.session.Session(session_vars={
+        "profile": (None, None, None, None),
+        "config_file": (None, None, os.devnull, None),
+        "credentials_file": (None, None, os.devnull, None),
+    })
+    sts = session.create_client(
         "sts", endpoint_url=demo.endpoint, region_name="us-east-1",
         aws_access_key_id=demo.access_key_id, aws_secret_access_key=demo.secret_access_key,
     )
