@@ -326,3 +326,16 @@ def test_core_style_words_are_textuals() -> None:
     from roleswitch.core import themes
 
     assert themes._TEXT_STYLES == VALID_STYLE_FLAGS
+
+
+def test_the_example_theme_in_themes_readme_loads_and_converts(tmp_path) -> None:
+    from roleswitch.core.themes import load_themes
+    from roleswitch.tui.theming import convert_themes
+
+    with open(os.path.join(BUILTIN, "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    write(tmp_path, "ocean.toml", example)
+    specs, problems = load_themes([str(tmp_path)])
+    themes, conversion_problems = convert_themes(specs)
+    assert problems == [] and conversion_problems == [] and list(themes) == ["ocean"]
