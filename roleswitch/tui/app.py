@@ -58,7 +58,8 @@ class RoleswitchApp(App[str | None]):
         Binding("slash", "focus_filter", "Filter", id="filter", priority=True),
         Binding("enter", "assume", "Assume", id="assume", priority=False),
         Binding("e", "export", "Export", id="export"),
-        Binding("S", "sessions", "Sessions", id="sessions"),
+        Binding("s", "sessions", "Sessions", id="sessions"),
+        Binding("f", "toggle_favorite", "Favorite", id="favorite"),
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("d", "forget", "Forget", id="forget"),
         Binding("p", "permissions", "Permissions", id="permissions"),
@@ -97,6 +98,7 @@ class RoleswitchApp(App[str | None]):
         from roleswitch.tui.recents import load_recents
 
         self.recents = load_recents(recents_path)
+        self.favorite_names: tuple[str, ...] | None = None  # set when the user edits favorites here
         self.identity = identity  # (user, host) for default names; None = the local login and host
         self.user_keymap = dict(keymap if keymap is not None else getattr(self.settings, "keymap", {}) or {})
         if subtitle:
@@ -112,8 +114,10 @@ class RoleswitchApp(App[str | None]):
 
     @property
     def favorites(self) -> list[str]:
-        configured = list(getattr(self.settings, "favorites", ()) or ())
         names = {role.name for role in self.roles}
+        if self.favorite_names is not None:  # edited in this run: the saved list is the truth
+            return [n for n in self.favorite_names if n in names]
+        configured = list(getattr(self.settings, "favorites", ()) or ())
         flagged = [role.name for role in self.roles if role.favorite and role.name not in configured]
         return [n for n in configured if n in names] + flagged
 
@@ -395,6 +399,37 @@ class RoleswitchApp(App[str | None]):
         from roleswitch.tui.recents import record_recent
 
         self.recents = record_recent(self.recents_path, name)
+
+    def action_toggle_favorite(self) -> None:
+        name = self.query_one(RoleList).selected_name
+        if name is not None:
+            self.save_favorite(name, name not in self.favorites)
+
+    @work(thread=True, group="favorites", exit_on_error=False)
+    def save_favorite(self, name: str, add: bool) -> None:
+        """Add or remove a favorite in config.toml (comments kept by the settings writer), then re-order."""
+        try:
+            from roleswitch.core import settings as settingsmod
+
+            path = getattr(self.settings, "path", None) or None
+            updated = (settingsmod.add_favorite if add else settingsmod.remove_favorite)(name, path)
+        except Exception as exc:  # ConfigError, OSError: shown, the app goes on
+            from roleswitch.tui.screens.assume import error_line
+
+            self.call_from_thread(self.notify, error_line(exc), title="Favorites", severity="error")
+            return
+        self.call_from_thread(self._favorites_saved, name, add, tuple(updated.favorites))
+
+    def _favorites_saved(self, name: str, add: bool, favorites: tuple[str, ...]) -> None:
+        self.favorite_names = favorites
+        roles = self.query_one(RoleList)
+        roles.reorder(self.roles, self.favorites, self.recents)
+        roles.apply_filter(self.query_one(FilterInput).value)
+        roles.select_name(name)
+        self._update_count()
+        number = self.favorites.index(name) + 1 if add and name in self.favorites else None
+        self.notify(f"{name} {'is favorite ' + str(number) if number and number <= 9 else 'added to favorites'}"
+                    if add else f"{name} removed from favorites", timeout=3)
 
     def _selected_session(self) -> tuple[str, Session] | None:
         panel = self.query_one(SessionsPanel)

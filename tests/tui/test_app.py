@@ -503,7 +503,24 @@ async def test_enter_on_a_session_row_opens_its_export(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         app.record_session("staging-dev", fake_session("staging-dev", FIXED_NOW + timedelta(hours=1)), None, None)
-        await pilot.press("S")
+        await pilot.press("s")
         await pilot.press("enter")
         assert isinstance(app.screen, ExportScreen)
         assert app.screen.session.profile == "staging-dev"
+
+
+async def test_f_toggles_a_favorite_in_config_toml(make_app, isolated_env) -> None:
+    isolated_env.write_settings('# my settings\nfavorites = ["staging-dev"]\n')
+    app = make_app(settings=Settings(favorites=("staging-dev",)))
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(RoleList).select_name("prod-readonly")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.favorites == ["staging-dev", "prod-readonly"])
+        assert shown(app)[:2] == ["staging-dev", "prod-readonly"]
+        await pilot.press("2")
+        assert app.query_one(RoleList).selected_name == "prod-readonly"
+        app.query_one(RoleList).select_name("staging-dev")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.favorites == ["prod-readonly"])
+    text = isolated_env.settings_file.read_text()
+    assert text.startswith("# my settings\n") and '"prod-readonly"' in text and "staging-dev" not in text

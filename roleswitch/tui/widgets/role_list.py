@@ -93,10 +93,7 @@ class RoleList(OptionList):
     def __init__(self, roles: Sequence[Role], favorites: Sequence[str], recents: Sequence[str],
                  *, id: str | None = None) -> None:  # noqa: A002 (Textual's name)
         super().__init__(id=id)
-        self.roles: list[Role] = self._order(roles, favorites, recents)
-        self.favorite_numbers = {name: n for n, name in enumerate(favorites[:9], start=1)}
-        self.recents = set(recents)
-        self._index: FuzzyIndex | None = None  # built on the first keystroke: the first frame does not wait
+        self.reorder(roles, favorites, recents)
         self.matched = len(self.roles)
         # Names line up in a column (capped so a very long name does not push everything off screen).
         self.name_width = min(max((len(r.name) for r in self.roles), default=0), 36)
@@ -109,6 +106,13 @@ class RoleList(OptionList):
         first += [by_name[n] for n in recents if n in by_name and n not in favorites]
         seen = {role.name for role in first}
         return first + [role for role in roles if role.name not in seen]
+
+    def reorder(self, roles: Sequence[Role], favorites: Sequence[str], recents: Sequence[str]) -> None:
+        """Set the roles and their order (favorites, recents, the rest); call apply_filter to show them."""
+        self.roles: list[Role] = self._order(roles, favorites, recents)
+        self.favorite_numbers = {name: n for n, name in enumerate(favorites[:9], start=1)}
+        self.recents = set(recents)
+        self._index: FuzzyIndex | None = None  # built on the first keystroke: the first frame does not wait
 
     @property
     def index(self) -> FuzzyIndex:
