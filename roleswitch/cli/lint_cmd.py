@@ -57,7 +57,10 @@ def lint_catalogue_role(ctx: Any, role: Any, *, assume: bool) -> tuple[list[Any]
     accounts = getattr(settings, "accounts", {}) or {}
     names = account_names_from(accounts)
     defaults = getattr(settings, "defaults", None)
-    source_identity = bool(role.source_identity) or bool(getattr(defaults, "source_identity", False))
+    # The engine sends the default SourceIdentity only on AssumeRole: SAML and web identity sessions take it
+    # from the assertion / token, so their trust policies need no sts:SetSourceIdentity for it.
+    by_default = str(getattr(role, "kind", "")) not in ("saml", "web_identity")
+    source_identity = bool(role.source_identity) or (by_default and bool(getattr(defaults, "source_identity", False)))
     policies, notes, _ = read_role_policies(ctx.engine, role, assume=assume, cache=PolicyCache())
     findings = lint_role(role, policies, known_accounts=own_accounts_from(accounts), account_names=names,
                          source_identity=source_identity)

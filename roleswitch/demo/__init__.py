@@ -15,6 +15,7 @@ preflight validation still runs exactly as against AWS.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shlex
@@ -170,7 +171,8 @@ def populate(endpoint: str, root: str) -> DemoEnv:
     return _write_files(root, endpoint, _seed.seed(endpoint))
 
 
-_FILES = ("aws-config", "aws-credentials", "config.toml", "ci-token.jwt", "cache", "data")
+_FILES = ("aws-config", "aws-credentials", "config.toml", "ci-token.jwt", "idp-assertion.b64",
+          "federation-policy.json", "cache", "data")
 
 
 def _reset(endpoint: str) -> None:
@@ -196,6 +198,12 @@ def _write_files(root: str, endpoint: str, seeded: _seed.SeedResult) -> DemoEnv:
         "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0."
         "eyJpc3MiOiJodHRwczovL3Rva2VuLmFjdGlvbnMuZ2l0aHVidXNlcmNvbnRlbnQuY29tIiwic3ViIjoicmVwbzphY21lL2FwcDpyZWY6cmVmcy9oZWFkcy9tYWluIiwiYXVkIjoic3RzLmFtYXpvbmF3cy5jb20ifQ.\n",
     )
+    # What an IdP login tool would print (saml_assertion_command), kept in a file for the demo.
+    assertion_file = os.path.join(root, "idp-assertion.b64")
+    _write(assertion_file, _seed.saml_assertion(roles["SamlEngineer"].arn) + "\n")
+    federation_policy = os.path.join(root, "federation-policy.json")
+    _write(federation_policy, json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:ListAllMyBuckets", "s3:GetObject"], "Resource": "*"}]}, indent=2) + "\n")
     aws_config = f"""\
 # roleswitch demo: every profile below talks to a local AWS (moto) at {endpoint}.
 # Nothing here can reach real AWS. This file is deleted when the demo ends.
@@ -288,6 +296,22 @@ source_profile = "acme-user"
 tags = {{ dept = "platform", team = "web" }}
 transitive_tags = ["dept"]
 description = "Developer with session tags: the policy keys on aws:PrincipalTag/dept"
+
+[roles.staging-saml]
+account = "acme-staging"
+role_name = "SamlEngineer"
+saml_provider_arn = "{_seed.SAML_PROVIDER_ARN}"
+saml_assertion_file = {json.dumps(assertion_file)}
+description = "Single sign-on through the corporate IdP (AssumeRoleWithSAML)"
+
+[roles.identity-proxy]
+account = "acme-identity"
+federation_name = "alice-proxy"
+source_profile = "acme-user"
+policy_file = {json.dumps(federation_policy)}
+duration_seconds = 129600
+tags = {{ team = "sre" }}
+description = "Federated user for a proxy app (GetFederationToken), scoped by a session policy, 36 h"
 """
     config_path = os.path.join(root, "aws-config")
     credentials_path = os.path.join(root, "aws-credentials")
@@ -318,6 +342,7 @@ description = "Developer with session tags: the policy keys on aws:PrincipalTag/
         "partner-audit": roles["AcmeAuditReadOnly"].arn,
         "staging-legacy": roles["LegacyVendorAccess"].arn,
         "ci-deployer": roles["CiDeployer"].arn,
+        "staging-saml": roles["SamlEngineer"].arn,
     }
     return DemoEnv(
         endpoint=endpoint,

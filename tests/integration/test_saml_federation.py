@@ -342,3 +342,32 @@ def test_cli_exec_takes_options_after_the_profile(env: Any, run_cli: Any) -> Non
                      sys.executable, "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["saml-cli", "True"]
+
+
+def test_demo_offers_a_saml_role_and_a_federation_entry(moto_server: str, isolated_env: Any,
+                                                         monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                         run_cli: Any) -> None:
+    from roleswitch.demo import populate
+    from roleswitch.demo import seed as demo_seed
+
+    root = tmp_path / "demo"
+    root.mkdir()
+    demo = populate(moto_server, str(root))
+    for name in demo.unset:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in demo.env.items():
+        monkeypatch.setenv(name, value)
+    catalogue = load_catalogue()
+    assert not [w for w in catalogue.warnings if "identity-proxy" in w]  # it has a session policy
+    recorder = Recorder()
+    eng = Engine(catalogue, CredentialCache(), boto_session_factory=recorder)
+    saml = eng.obtain("staging-saml")
+    assert saml.assumed_arn == f"arn:aws:sts::{demo_seed.STAGING}:assumed-role/SamlEngineer/alice@acme.example"
+    assert recorder.calls[-1][1]["PrincipalArn"] == demo_seed.SAML_PROVIDER_ARN
+    fed = eng.obtain("identity-proxy")
+    assert fed.api is StsApi.GET_FEDERATION_TOKEN and fed.session_name == "alice-proxy"
+    assert recorder.calls[-1][1]["DurationSeconds"] == 129600 and "Policy" in recorder.calls[-1][1]
+    assert recorder.calls[-1][2] == demo.access_key_id
+    # The role trusts the SAML provider with an audience: lint finds nothing to say about it.
+    lint = run_cli("lint", "staging-saml", "--json")
+    assert lint.returncode == 0 and json.loads(lint.stdout) == [], lint.stdout + lint.stderr
