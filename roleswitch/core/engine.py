@@ -939,6 +939,25 @@ class Engine:
             pass  # an unwritable audit folder must not cost the user their session
 
 
+_COMMON_OPTIONS = frozenset({"duration_seconds", "policy_arns", "policy_json", "region", "reason", "use_cache"})
+
+
+def applicable_options(role: Role) -> frozenset[str]:
+    """The :class:`AssumeOptions` fields the STS API behind ``role`` accepts, so that a form (the TUI's assume
+    dialog) offers only those: preflight refuses the others (e.g. a session name for a SAML role, whose
+    RoleSessionName comes from the assertion, or a SourceIdentity for a federation entry)."""
+    if role.kind is ProfileKind.SAML:
+        return _COMMON_OPTIONS | {"saml_assertion"}
+    if role.kind is ProfileKind.FEDERATION:
+        return _COMMON_OPTIONS | {"tags", "session_name"}  # session_name: the federated user's Name
+    if role.kind is ProfileKind.WEB_IDENTITY or role.web_identity_token_file:
+        return _COMMON_OPTIONS | {"session_name"}
+    if role.role_arn is None:
+        return frozenset({"duration_seconds", "mfa_code", "region", "reason", "use_cache"})
+    return _COMMON_OPTIONS | {"mfa_code", "tags", "transitive_tag_keys", "source_identity", "session_name",
+                              "external_id"}
+
+
 def _session_of(assumed_arn: str | None) -> str | None:
     """The RoleSessionName in ``arn:aws:sts::<account>:assumed-role/<role>/<session>`` (the IdP chose it)."""
     if not assumed_arn or ":assumed-role/" not in assumed_arn:

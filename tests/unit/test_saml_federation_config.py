@@ -326,3 +326,25 @@ def test_federation_refusals(engine: Engine, name: str, options: AssumeOptions, 
 def test_federation_needs_no_mfa_code(engine: Engine) -> None:
     assert engine.mfa_serial_needed("proxy") is None
     assert engine.mfa_serial_needed("corp-saml") is None
+
+
+FULL = AssumeOptions(duration_seconds=3600, mfa_code="123456", tags=(("team", "web"),),
+                     transitive_tag_keys=("team",), source_identity="alice", session_name="alice-x",
+                     external_id="ext-1234", policy_arns=(READONLY,), policy_json='{"Version":"2012-10-17"}',
+                     region="eu-west-1", reason="OPS-1", use_cache=False, saml_assertion=ASSERTION)
+
+
+@pytest.mark.parametrize("name", ["corp-saml", "proxy", "dev"])
+def test_applicable_options_are_exactly_what_preflight_accepts(engine: Engine, name: str) -> None:
+    from dataclasses import fields, replace
+
+    from roleswitch.core.engine import applicable_options
+
+    role = engine.catalogue.get(name)
+    allowed = applicable_options(role)
+    defaults = AssumeOptions()
+    kept = replace(defaults, **{f: getattr(FULL, f) for f in allowed if f != "saml_assertion" or name != "dev"})
+    engine.preflight(role, kept)  # everything it offers is accepted together
+    for option in {f.name for f in fields(AssumeOptions)} - allowed - {"saml_assertion", "use_cache", "reason"}:
+        with pytest.raises(ValidationError):
+            engine.preflight(role, replace(defaults, **{option: getattr(FULL, option)}))
