@@ -113,6 +113,7 @@ class RoleList(OptionList):
         self.favorite_numbers = {name: n for n, name in enumerate(favorites[:9], start=1)}
         self.recents = set(recents)
         self._index: FuzzyIndex | None = None  # built on the first keystroke: the first frame does not wait
+        self._prompts: dict[str, Content] = {}  # each role's line is built once, when first shown
 
     @property
     def index(self) -> FuzzyIndex:
@@ -133,14 +134,19 @@ class RoleList(OptionList):
             indexes = self.index.search(query)
         self.matched = len(indexes)
         shown = [self.roles[i] for i in indexes[:MAX_SHOWN]]
-        self.set_options(
-            Option(role_prompt(role, self.favorite_numbers.get(role.name), role.name in self.recents, self.name_width),
-                   id=role.name)
-            for role in shown)
+        self.set_options(Option(self._prompt(role), id=role.name) for role in shown)
         if shown:
             names = [role.name for role in shown]
             # A new query puts the best match first; an unchanged one keeps the user's place.
             self.highlighted = names.index(current) if (current in names and not query) else 0
+
+    def _prompt(self, role: Role) -> Content:
+        prompt = self._prompts.get(role.name)
+        if prompt is None:
+            prompt = role_prompt(role, self.favorite_numbers.get(role.name), role.name in self.recents,
+                                 self.name_width)
+            self._prompts[role.name] = prompt
+        return prompt
 
     def select_name(self, name: str) -> bool:
         """Highlight the role ``name`` if shown; False otherwise."""
