@@ -155,7 +155,7 @@ async def assume(pilot: Any) -> None:
 
 async def sessions(pilot: Any) -> None:
     await _started(pilot, sessions=3)
-    await pilot.press("S")
+    pilot.app.action_sessions()  # the action, not its key: keys can be remapped
     _point_at(pilot, "prod-admin", "prod-admin")
     await _settle(pilot)
 

@@ -94,13 +94,15 @@ async def show_assume(pilot: Pilot) -> None:
 
 async def show_sessions(pilot: Pilot) -> None:
     add_sessions(pilot.app)
-    await pilot.press("S")
+    pilot.app.action_sessions()  # the action, not its key: keys can be remapped
     await settle(pilot)
 
 
 async def show_export(pilot: Pilot) -> None:
     add_sessions(pilot.app)
-    await pilot.press("S", "home", "e")  # the first session; the preview is masked
+    pilot.app.action_sessions()
+    await pilot.press("home")
+    pilot.app.action_export()  # the first session; the preview is masked
     await settle(pilot)
 
 
