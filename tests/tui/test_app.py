@@ -524,3 +524,22 @@ async def test_f_toggles_a_favorite_in_config_toml(make_app, isolated_env) -> No
         await wait_for(pilot, lambda: app.favorites == ["prod-readonly"])
     text = isolated_env.settings_file.read_text()
     assert text.startswith("# my settings\n") and '"prod-readonly"' in text and "staging-dev" not in text
+
+
+async def test_engine_failure_is_shown_and_the_catalogue_stays_usable(make_app) -> None:
+    def broken_engine():
+        from roleswitch.core.errors import ConfigError
+
+        raise ConfigError("cannot read ~/.aws/config", where="~/.aws/config:3")
+
+    app = make_app(engine_factory=broken_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, app._engine_loaded.is_set)
+        await pilot.pause()
+        assert any("cannot read ~/.aws/config" in n.message for n in app._notifications)
+        await pilot.press("slash", *"staging", "enter")
+        screen = app.screen
+        assert isinstance(screen, AssumeScreen)
+        screen.action_submit()
+        await wait_for(pilot, lambda: "cannot read" in str(screen.query_one("#assume-error", Static).render()))
+        assert app.screen is screen and not screen.busy

@@ -105,3 +105,16 @@ def test_export_dialog_masked(snap_compare: Any, make_app: Any, theme: str | Non
 def test_help_screen(snap_compare: Any, make_app: Any) -> None:
     app = build(make_app)
     assert snap_compare(app, terminal_size=SIZE, press=["question_mark"])
+
+
+def test_no_secret_in_any_snapshot() -> None:
+    """The fake secret key, session token and External ID of the fixtures never reach a screen."""
+    import pathlib
+
+    folder = pathlib.Path(__file__).parent / "__snapshots__" / "test_snapshots"
+    files = sorted(folder.glob("*.svg"))
+    assert files
+    for path in files:
+        text = path.read_text()
+        for secret in ("fake-secret-value-never-shown", "fake-session-token-never-shown", "ext-secret-42"):
+            assert secret not in text, (path.name, secret)
