@@ -543,3 +543,27 @@ async def test_engine_failure_is_shown_and_the_catalogue_stays_usable(make_app) 
         screen.action_submit()
         await wait_for(pilot, lambda: "cannot read" in str(screen.query_one("#assume-error", Static).render()))
         assert app.screen is screen and not screen.busy
+
+
+async def test_dialog_offers_only_what_the_sts_api_takes(make_app, aws_env, recorder) -> None:
+    """A static-keys profile has no role: no session name, tags, External ID (preflight would refuse them)."""
+    from rs_tui_support import sample_roles
+
+    from roleswitch.core.model import ProfileKind, Role
+
+    clock = MutableClock(utcnow())
+    roles = [Role("base", "aws", ProfileKind.STATIC), *sample_roles()]
+    app = make_app(roles, clock=clock, profiles=base_profiles(aws_env.access_key_id, aws_env.secret_access_key),
+                   recorder=recorder, cache_dir=str(aws_env.cache_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"base", "enter")
+        screen = app.screen
+        assert isinstance(screen, AssumeScreen) and screen.role.name == "base"
+        await wait_for(pilot, lambda: screen.mfa_needed is not None)
+        assert {"session_name", "source_identity", "external_id", "tags"} <= screen.hidden
+        assert not screen.query_one("#field-session_name").display
+        assert not screen.query_one("#tags").display
+        assert screen.query_one("#field-duration").display
+        screen.action_submit()
+        await wait_for(pilot, lambda: "base" in app.query_one(SessionsPanel).sessions)
+    assert "AssumeRole" not in recorder.ops()

@@ -43,9 +43,15 @@ class AssumeForm:
     reason: str | None = None
     use_cache: bool = True
 
-    def to_options(self) -> Any:
-        """Build the engine's AssumeOptions; reads a session policy file. Raises ValidationError/ConfigError."""
+    def to_options(self, applicable: frozenset[str] | None = None) -> Any:
+        """Build the engine's AssumeOptions; reads a session policy file. Raises ValidationError/ConfigError.
+
+        ``applicable``: the option names the role's STS API accepts (engine.applicable_options); the others
+        are left out (e.g. a SAML role's session name comes from the assertion)."""
         from roleswitch.core.engine import AssumeOptions
+
+        if applicable is not None:
+            return self._only(applicable).to_options()
 
         policy_arns: tuple[str, ...] = ()
         policy_json: str | None = None
@@ -72,6 +78,37 @@ class AssumeForm:
             policy_json=policy_json, reason=self.reason, use_cache=self.use_cache)
 
 
+    def _only(self, applicable: frozenset[str]) -> AssumeForm:
+        keep = lambda name, value, empty: value if name in applicable else empty  # noqa: E731
+        policy_ok = "policy_arns" in applicable or "policy_json" in applicable
+        return AssumeForm(
+            duration_seconds=keep("duration_seconds", self.duration_seconds, None),
+            mfa_code=keep("mfa_code", self.mfa_code, None), tags=keep("tags", self.tags, ()),
+            transitive_tag_keys=keep("transitive_tag_keys", self.transitive_tag_keys, ()),
+            session_name=keep("session_name", self.session_name, None),
+            source_identity=keep("source_identity", self.source_identity, None),
+            external_id=keep("external_id", self.external_id, None),
+            policy=self.policy if policy_ok else None, reason=keep("reason", self.reason, None),
+            use_cache=self.use_cache)
+
+
+# Form fields (widget ids) and the AssumeOptions names they fill.
+FIELD_OPTIONS = {
+    "duration": ("duration_seconds",), "mfa": ("mfa_code",), "session_name": ("session_name",),
+    "source_identity": ("source_identity",), "external_id": ("external_id",),
+    "policy": ("policy_arns", "policy_json"), "reason": ("reason",), "tags": ("tags",),
+}
+
+
+def applicable_for(role: Role) -> frozenset[str] | None:
+    """engine.applicable_options(role) when the engine module is there (import it in a worker: botocore)."""
+    try:
+        from roleswitch.core.engine import applicable_options
+    except ImportError:
+        return None
+    return frozenset(applicable_options(role))
+
+
 def error_line(exc: BaseException) -> str:
     """The one line shown for a failure: the core's message, or the exception type for anything else."""
     if isinstance(exc, RoleswitchError):
@@ -93,10 +130,10 @@ class AssumeScreen(ModalScreen[Session | None]):
     ]
 
     class MfaChecked(Message):
-        def __init__(self, needed: bool, limit_hint: str | None) -> None:
+        def __init__(self, needed: bool, applicable: frozenset[str] | None) -> None:
             super().__init__()
             self.needed = needed
-            self.limit_hint = limit_hint
+            self.applicable = applicable
 
     class Done(Message):
         def __init__(self, session: Session, options: Any) -> None:
@@ -118,6 +155,7 @@ class AssumeScreen(ModalScreen[Session | None]):
         self.auto_submit = auto_submit
         self.use_cache = use_cache
         self.mfa_needed: bool | None = None  # None: not known yet (engine loading)
+        self.hidden: set[str] = set()  # fields the role's STS API does not take
         self.busy = False
 
     @property
@@ -184,7 +222,7 @@ class AssumeScreen(ModalScreen[Session | None]):
                                              (" (required)" if role.reason_required else " (optional)"),
                                              id="reason", compact=True),
                                        "recorded as a session tag and in the audit trail")
-                yield Label("Session tags  (ctrl+t adds a row)", classes="section-label")
+                yield Label("Session tags  (ctrl+t adds a row)", classes="section-label", id="tags-label")
                 yield TagsEditor(form.tags, form.transitive_tag_keys, id="tags")
             yield Static("", id="assume-error", markup=False)
             with Horizontal(id="assume-buttons"):
@@ -221,15 +259,21 @@ class AssumeScreen(ModalScreen[Session | None]):
     @work(thread=True, exclusive=True, group="mfa-check", exit_on_error=False)
     def check_mfa(self) -> None:
         """Ask the engine (loaded after the first paint) whether an MFA code is needed now."""
+        applicable: frozenset[str] | None = None
         try:
             engine = self.rs_app.wait_engine()
+            applicable = applicable_for(self.role)
             needed = bool(self.role.mfa_serial) and bool(engine.needs_mfa_code(self.role))
         except Exception:  # the engine failed to load: the submit shows its error
             needed = bool(self.role.mfa_serial)
-        self.post_message(self.MfaChecked(needed, None))
+        if applicable is not None and "mfa_code" not in applicable:
+            needed = False
+        self.post_message(self.MfaChecked(needed, applicable))
 
     def on_assume_screen_mfa_checked(self, message: MfaChecked) -> None:
         self.mfa_needed = message.needed
+        if message.applicable is not None:
+            self._hide_inapplicable(message.applicable)
         if self.role.mfa_serial:
             for selector in ("#field-mfa", "#hint-mfa"):
                 self.query_one(selector).display = message.needed
@@ -241,6 +285,20 @@ class AssumeScreen(ModalScreen[Session | None]):
             self._focus_first()  # the MFA field just went away under the cursor
         if self.auto_submit and not self.busy and not self._missing_input():
             self.action_submit()
+
+    def _hide_inapplicable(self, applicable: frozenset[str]) -> None:
+        """Offer only what the role's STS API accepts (a SAML role has no session name, tags...)."""
+        for name, options in FIELD_OPTIONS.items():
+            if any(option in applicable for option in options):
+                continue
+            self.hidden.add(name)
+            if name == "tags":
+                for selector in ("#tags", "#tags-label"):
+                    self.query_one(selector).display = False
+                continue
+            for selector in (f"#field-{name}", f"#hint-{name}", f"#error-{name}"):
+                for widget in self.query(selector):
+                    widget.display = False
 
     def _mfa_shown(self) -> bool:
         """The MFA field is shown (and required) unless the engine said a cached MFA session covers it."""
@@ -255,8 +313,8 @@ class AssumeScreen(ModalScreen[Session | None]):
     def run_assume(self, form: AssumeForm) -> None:
         """Obtain the session off the UI thread; post Done or Failed."""
         try:
-            options = form.to_options()
             engine = self.rs_app.wait_engine()
+            options = form.to_options(applicable_for(self.role))
             session = engine.obtain(self.role, options)
         except BaseException as exc:  # every failure must reach the dialog, never kill the app
             self.post_message(self.Failed(error_line(exc)))
@@ -302,6 +360,8 @@ class AssumeScreen(ModalScreen[Session | None]):
         value = lambda selector: self.query_one(selector, Input).value.strip()  # noqa: E731
 
         def check(name: str, func: Any, *args: Any, **kwargs: Any) -> None:
+            if name in self.hidden:
+                return
             try:
                 func(*args, **kwargs)
             except ValidationError as exc:
@@ -324,10 +384,10 @@ class AssumeScreen(ModalScreen[Session | None]):
         policy = value("#policy")
         if policy.startswith("arn:"):
             check("policy", limits.validate_policy_arns, policy.replace(",", " ").split())
-        if self.role.reason_required and not value("#reason"):
+        if self.role.reason_required and not value("#reason") and "reason" not in self.hidden:
             errors["reason"] = "this role requires a reason (a ticket or why you need it)"
         for name in ("duration", "mfa", "session_name", "source_identity", "external_id", "policy", "reason"):
-            if only is not None and name != only:
+            if (only is not None and name != only) or name in self.hidden:
                 continue
             try:
                 label = self.query_one(f"#error-{name}", Label)
@@ -335,7 +395,7 @@ class AssumeScreen(ModalScreen[Session | None]):
                 continue
             label.update(errors.get(name, ""))
             label.display = name in errors
-        if only is None and self.query_one(TagsEditor).validate_now():
+        if only is None and "tags" not in self.hidden and self.query_one(TagsEditor).validate_now():
             errors["tags"] = "fix the session tags"
         return errors
 
