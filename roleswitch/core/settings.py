@@ -634,6 +634,70 @@ def remove_favorite(name: str, path: str | None = None) -> Settings:
     return _update_favorites(path, lambda favs: tuple(f for f in favs if f != name))
 
 
+def set_theme(name: str, path: str | None = None) -> Settings:
+    """Set the top-level ``theme = "NAME"`` and return the new Settings.
+
+    Edits only the ``theme`` line (inserting one before the first table when there is none), so the user's
+    comments, order and layout stay; a trailing ``# comment`` on that line stays too. Falls back to a full
+    rewrite only when the file's layout is not that simple. Raises ConfigError when the file is invalid (it
+    is then left alone) or ``name`` is empty.
+    """
+    import tomllib
+
+    import tomli_w
+
+    from roleswitch.core.fileio import atomic_write, ensure_private_dir, file_lock
+
+    if not name or not name.strip() or "\n" in name:
+        raise ConfigError("theme name is empty or has a line break", hint="give a theme name such as "
+                          "roleswitch-dark", where="theme")
+    path = _settings_path(path)
+    ensure_private_dir(os.path.dirname(os.path.abspath(path)))
+    with file_lock(path + ".lock"):
+        settings = load_settings(path)
+        if settings.theme == name:
+            return settings
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except FileNotFoundError:
+            text = ""
+        wanted = tomllib.loads(text)
+        wanted["theme"] = name
+        new_text = _edit_theme_line(text, tomli_w.dumps({"theme": name}).strip())
+        # The surgical edit must mean exactly the intended document, or we fall back to a full rewrite.
+        if new_text is None or tomllib.loads(new_text) != wanted:
+            new_text = tomli_w.dumps(wanted)
+        atomic_write(path, new_text.encode("utf-8"), mode=0o600)
+    return replace(settings, theme=name)
+
+
+_THEME_LINE = re.compile(r"^theme\s*=\s*(\"(?:[^\"\\]|\\.)*\"|'[^']*')\s*(#.*)?$")
+
+
+def _edit_theme_line(text: str, rendered: str) -> str | None:
+    """``text`` with its top-level ``theme = ...`` line replaced by ``rendered`` (or ``rendered`` inserted
+    before the first table); None when the layout is not that simple."""
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            lines.insert(i, rendered + "\n")  # top-level keys must come before the first table
+            return "".join(lines)
+        if re.match(r"theme\s*=", stripped):
+            match = _THEME_LINE.match(stripped)
+            if match is None:
+                return None
+            indent = line[:len(line) - len(line.lstrip())]
+            comment = f"  {match.group(2)}" if match.group(2) else ""
+            ending = line[len(line.rstrip("\r\n")):] or "\n"
+            lines[i] = indent + rendered + comment + ending
+            return "".join(lines)
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return text + rendered + "\n"
+
+
 def _update_favorites(path: str | None, change: Callable[[tuple[str, ...]], tuple[str, ...]]) -> Settings:
     import tomllib
 
