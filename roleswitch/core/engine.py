@@ -722,6 +722,50 @@ class Engine:
         limits.validate_duration(duration, max_session=max_session, where=f"{plan.role.name}: duration")
         return request
 
+    def role_max_session(self, name_or_role: str | Role) -> int | None:
+        """The role's MaxSessionDuration (seconds) from iam:GetRole, best effort; ``None`` when unknown.
+
+        Reads only with credentials that need no prompt and no STS call: the cached MFA session or the
+        long-term keys of a static source, or the cached session of a source role. Remembered per role ARN
+        (shared with the duration check of :meth:`obtain`). Never raises; does network I/O: call it off the
+        UI thread."""
+        try:
+            role = self._role(name_or_role)
+            arn = role.role_arn
+            if not arn:
+                return None
+            if arn in self._role_limits:
+                return self._role_limits[arn]
+            creds = self._quiet_source_credentials(role)
+            if creds is None:
+                return None  # not remembered: credentials may appear later (an MFA session, a source session)
+            region = self._region(role, AssumeOptions())
+            iam = stsmod.make_client(self._boto(creds, region), "iam", region=region, max_attempts=2)
+            info = stsmod.read_role_limits(iam, arn)
+            if info is None:
+                return None
+            self._role_limits[arn] = info.max_session_duration
+            return info.max_session_duration
+        except Exception:  # best effort by contract: unknown, never an error
+            return None
+
+    def _quiet_source_credentials(self, role: Role) -> Credentials | None:
+        """Source credentials of ``role`` available without prompting or calling STS, else ``None``."""
+        source = self._source(role)
+        if source.kind == "static" and source.profile is not None:
+            if source.long_term and source.mfa_serial:
+                mfa = self.cache.get(self._mfa_key(source.mfa_serial))
+                if mfa is not None:
+                    return mfa.credentials
+            values = source.profile.values
+            return Credentials(access_key_id=values["aws_access_key_id"],
+                               secret_access_key=values["aws_secret_access_key"],
+                               session_token=values.get("aws_session_token") or None)
+        if source.kind == "role" and source.role is not None:
+            cached = self._cached(source.role, self._source_options(AssumeOptions()))
+            return cached.credentials if cached is not None else None
+        return None
+
     def _boto(self, creds: Credentials | None, region: str, **kwargs: Any) -> Any:
         if creds is not None:
             kwargs.update(aws_access_key_id=creds.access_key_id, aws_secret_access_key=creds.secret_access_key,
@@ -802,8 +846,10 @@ class Engine:
                 self._audit(plan, None, StsApi.GET_SESSION_TOKEN, error=exc, duration=duration)
                 raise
             self._audit(plan, None, StsApi.GET_SESSION_TOKEN, result=result, duration=duration)
+            # The MFA session is the IAM user's, in the user's account (the serial's), not the role's.
+            account = mfa_serial_account(serial) or (plan.role.account_id if plan.role.role_arn is None else None)
             session = Session(profile=MFA_PREFIX + serial, credentials=result.credentials,
-                              api=StsApi.GET_SESSION_TOKEN, account_id=plan.role.account_id,
+                              api=StsApi.GET_SESSION_TOKEN, account_id=account,
                               region=plan.region, created=self._created())
             self.cache.put(key, session, fingerprint=serial)
             return session
@@ -940,6 +986,15 @@ class Engine:
 
 
 _COMMON_OPTIONS = frozenset({"duration_seconds", "policy_arns", "policy_json", "region", "reason", "use_cache"})
+
+
+def mfa_serial_account(serial: str) -> str | None:
+    """The account id in a virtual MFA device ARN (``arn:aws:iam::123456789012:mfa/alice``); ``None`` for a
+    hardware token serial (it names no account)."""
+    parts = serial.split(":")
+    if len(parts) >= 6 and parts[0] == "arn" and parts[2] == "iam" and parts[4].isdigit() and len(parts[4]) == 12:
+        return parts[4]
+    return None
 
 
 def applicable_options(role: Role) -> frozenset[str]:
