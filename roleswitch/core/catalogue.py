@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
+import os
+import sys
 from dataclasses import dataclass, field, fields
 
 from roleswitch.core import awsconfig, paths
@@ -170,15 +173,98 @@ def _with(role: Role, **changes: object) -> Role:
     return new
 
 
+# The built roles are cached next to the AWS profile index, keyed by the same file stamps plus the settings
+# file's: building 5,000 roles costs ~100 ms, loading them back ~10 ms. Never holds a secret (no External
+# ID: it is read back from the profile or the settings on load).
+_CACHE_VERSION = 1
+_ROW_FIELDS = tuple(f.name for f in fields(Role) if f.name not in ("account", "kind", "external_id"))
+_KINDS = {str(kind): kind for kind in ProfileKind}
+
+
+def _settings_file(settings_path: str | None) -> str:
+    return os.path.abspath(os.path.expanduser(settings_path or paths.config_file()))
+
+
+def _cache_path(key: str) -> str:
+    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+    return os.path.join(paths.cache_dir(), f"catalogue-{digest}.marshal")
+
+
+def _cache_header(sigs: tuple[object, ...]) -> tuple[object, ...]:
+    return (_CACHE_VERSION, sys.version_info[:2], marshal.version, _ROW_FIELDS, sigs)
+
+
+def _to_rows(roles: list[Role]) -> list[tuple[object, ...]]:
+    return [(*(getattr(role, name) for name in _ROW_FIELDS), role.account.id if role.account else None,
+             str(role.kind), role.external_id is not None) for role in roles]
+
+
+def _from_rows(rows: list[tuple[object, ...]], accounts: _Accounts, profiles: dict[str, AwsProfile],
+               settings: Settings) -> list[Role]:
+    names, count, kinds, new, defaults = _ROW_FIELDS, len(_ROW_FIELDS), _KINDS, _new, _ROLE_DEFAULTS
+    roles = []
+    for row in rows:
+        role = new(Role)
+        state = role.__dict__
+        state.update(defaults)
+        state.update(zip(names, row, strict=False))  # the row ends with account, kind, external id flag
+        account_id, kind, has_external_id = row[count:]
+        state["account"] = accounts(account_id)  # type: ignore[arg-type]
+        state["kind"] = kinds[kind]  # type: ignore[index]
+        if has_external_id:
+            if role.origin == "aws":
+                state["external_id"] = profiles[role.name].values.get("external_id")
+            else:
+                state["external_id"] = settings.roles[role.name].external_id
+        roles.append(role)
+    return roles
+
+
+def _read_cache(path: str, sigs: tuple[object, ...]) -> dict | None:
+    try:
+        with open(path, "rb") as handle:
+            data = marshal.loads(handle.read())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(data, dict) or data.get("header") != _cache_header(sigs):
+        return None
+    return data
+
+
 def load_catalogue(*, config_path: str | None = None, credentials_path: str | None = None,
                    settings_path: str | None = None) -> Catalogue:
     """Build the catalogue from the AWS files and roleswitch's config.
 
     Raises ConfigError for invalid files and when a name is both an AWS profile and a roleswitch role.
     """
+    # Stamps are taken before anything is read: a file changed meanwhile makes the cache stale, never fresh.
+    settings_file = _settings_file(settings_path)
+    settings_sig = awsconfig._stat_sig(settings_file)
     settings = load_settings(settings_path)
-    profiles, sso_sessions = awsconfig._load_all(config_path, credentials_path)
+    index, loaded = awsconfig._load(config_path, credentials_path)
+    assert loaded is not None
+    profiles, sso_sessions = loaded, index["sso_sessions"]
     aws_config = config_path or paths.aws_config_file()
+    aws_sigs = index["header"][-1]  # ((config path, mtime, size, inode), (credentials ...)) before reading
+    sigs = (aws_sigs, settings_sig, aws_config)
+    cache_path = _cache_path(repr((aws_sigs[0][0], aws_sigs[1][0], settings_file, aws_config)))
+    cached = _read_cache(cache_path, sigs)
+    if cached is not None:
+        roles = _from_rows(cached["rows"], _Accounts(settings), profiles, settings)
+        return Catalogue(roles=tuple(roles), profiles=profiles, settings=settings, sso_sessions=sso_sessions,
+                         warnings=tuple(cached["warnings"]))
+    catalogue = _build(settings, profiles, sso_sessions, aws_config)
+    unchanged = (awsconfig._stat_sig(settings_file) == settings_sig
+                 and tuple(awsconfig._stat_sig(str(sig[0])) for sig in aws_sigs) == tuple(aws_sigs))
+    if unchanged:
+        data = {"header": _cache_header(sigs), "rows": _to_rows(list(catalogue.roles)),
+                "warnings": list(catalogue.warnings)}
+        awsconfig._write_index(cache_path, data)
+    return catalogue
+
+
+def _build(settings: Settings, profiles: dict[str, AwsProfile], sso_sessions: dict[str, dict[str, str]],
+           aws_config: str) -> Catalogue:
     warnings: list[str] = []
     accounts = _Accounts(settings)
     by_name: dict[str, Role] = {}
