@@ -101,6 +101,14 @@ class RoleswitchApp(App[str | None]):
         self.favorite_names: tuple[str, ...] | None = None  # set when the user edits favorites here
         self.identity = identity  # (user, host) for default names; None = the local login and host
         self.user_keymap = dict(keymap if keymap is not None else getattr(self.settings, "keymap", {}) or {})
+        self.theme_problems: list[Any] = []
+        try:
+            from roleswitch.tui.theming import install_themes
+        except ImportError:
+            if theme:
+                self.theme = theme
+        else:  # before the first CSS parse: choosing the theme later re-parses every stylesheet
+            self.theme_problems = install_themes(self, theme, notify=False)
         if subtitle:
             self.sub_title = subtitle
         elif pick_mode:
@@ -173,14 +181,10 @@ class RoleswitchApp(App[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        try:
-            from roleswitch.tui.theming import install_themes
-        except ImportError:
-            install_themes = None
-        if install_themes is not None:
-            install_themes(self, self.requested_theme)
-        elif self.requested_theme:
-            self.theme = self.requested_theme
+        if self.theme_problems:
+            from roleswitch.tui.theming import notify_theme_problems
+
+            notify_theme_problems(self, self.theme_problems)
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
         roles = self.query_one(RoleList)
