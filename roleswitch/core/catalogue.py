@@ -176,7 +176,7 @@ def _with(role: Role, **changes: object) -> Role:
 # The built roles are cached next to the AWS profile index, keyed by the same file stamps plus the settings
 # file's: building 5,000 roles costs ~100 ms, loading them back ~10 ms. Never holds a secret (no External
 # ID: it is read back from the profile or the settings on load).
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 _ROW_FIELDS = tuple(f.name for f in fields(Role) if f.name not in ("account", "kind", "external_id"))
 _KINDS = {str(kind): kind for kind in ProfileKind}
 
@@ -195,28 +195,37 @@ def _cache_header(sigs: tuple[object, ...]) -> tuple[object, ...]:
 
 
 def _to_rows(roles: list[Role]) -> list[tuple[object, ...]]:
-    return [(*(getattr(role, name) for name in _ROW_FIELDS), role.account.id if role.account else None,
-             str(role.kind), role.external_id is not None) for role in roles]
+    # (fields that differ from the defaults, account id, kind): marshal rebuilds the dicts in C.
+    rows: list[tuple[object, ...]] = []
+    for role in roles:
+        values = {name: value for name in _ROW_FIELDS
+                  if (value := getattr(role, name)) != _ROLE_DEFAULTS[name] or name in ("name", "origin")}
+        rows.append((values, role.account.id if role.account else None, str(role.kind)))
+    return rows
 
 
-def _from_rows(rows: list[tuple[object, ...]], accounts: _Accounts, profiles: dict[str, AwsProfile],
-               settings: Settings) -> list[Role]:
-    names, count, kinds, new, defaults = _ROW_FIELDS, len(_ROW_FIELDS), _KINDS, _new, _ROLE_DEFAULTS
+def _from_rows(rows: list[tuple[object, ...]], external: list[str], accounts: _Accounts,
+               profiles: dict[str, AwsProfile], settings: Settings) -> list[Role]:
+    # The hot loop of every start with an unchanged config: dict updates in C, one lookup per field left.
+    by_id = {account_id: accounts(account_id) for _, account_id, _ in rows}  # type: ignore[misc]
+    new, defaults, kinds = _new, _ROLE_DEFAULTS, _KINDS
     roles = []
-    for row in rows:
+    append = roles.append
+    for values, account_id, kind in rows:  # type: ignore[misc]
         role = new(Role)
         state = role.__dict__
         state.update(defaults)
-        state.update(zip(names, row, strict=False))  # the row ends with account, kind, external id flag
-        account_id, kind, has_external_id = row[count:]
-        state["account"] = accounts(account_id)  # type: ignore[arg-type]
-        state["kind"] = kinds[kind]  # type: ignore[index]
-        if has_external_id:
-            if role.origin == "aws":
-                state["external_id"] = profiles[role.name].values.get("external_id")
-            else:
-                state["external_id"] = settings.roles[role.name].external_id
-        roles.append(role)
+        state.update(values)
+        state["account"] = by_id[account_id]
+        state["kind"] = kinds[kind]
+        append(role)
+    if external:  # External IDs are never cached: read back from where they are written
+        wanted = set(external)
+        for role in roles:
+            if role.name in wanted:
+                source = (profiles[role.name].values if role.origin == "aws"
+                          else {"external_id": settings.roles[role.name].external_id})
+                role.__dict__["external_id"] = source.get("external_id")
     return roles
 
 
@@ -250,7 +259,7 @@ def load_catalogue(*, config_path: str | None = None, credentials_path: str | No
     cache_path = _cache_path(repr((aws_sigs[0][0], aws_sigs[1][0], settings_file, aws_config)))
     cached = _read_cache(cache_path, sigs)
     if cached is not None:
-        roles = _from_rows(cached["rows"], _Accounts(settings), profiles, settings)
+        roles = _from_rows(cached["rows"], cached["external"], _Accounts(settings), profiles, settings)
         return Catalogue(roles=tuple(roles), profiles=profiles, settings=settings, sso_sessions=sso_sessions,
                          warnings=tuple(cached["warnings"]))
     catalogue = _build(settings, profiles, sso_sessions, aws_config)
@@ -258,6 +267,7 @@ def load_catalogue(*, config_path: str | None = None, credentials_path: str | No
                  and tuple(awsconfig._stat_sig(str(sig[0])) for sig in aws_sigs) == tuple(aws_sigs))
     if unchanged:
         data = {"header": _cache_header(sigs), "rows": _to_rows(list(catalogue.roles)),
+                "external": [role.name for role in catalogue.roles if role.external_id is not None],
                 "warnings": list(catalogue.warnings)}
         awsconfig._write_index(cache_path, data)
     return catalogue
