@@ -20,12 +20,15 @@ import logging
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from roleswitch.demo import seed as _seed
 
@@ -143,6 +146,8 @@ def start_demo(*, port: int = 0, root: str | None = None, keep: bool = False) ->
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    # A closed terminal (SIGHUP) or a kill (SIGTERM) must still clean up the demo's files and server.
+    previous = _exit_on_signals()
     created_root = root is None
     folder = tempfile.mkdtemp(prefix="roleswitch-demo-") if root is None else root
     try:
@@ -152,6 +157,8 @@ def start_demo(*, port: int = 0, root: str | None = None, keep: bool = False) ->
         _reset(endpoint)
         yield populate(endpoint, folder)
     finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         server.stop()
         if not keep:
             if created_root:
@@ -163,6 +170,22 @@ def start_demo(*, port: int = 0, root: str | None = None, keep: bool = False) ->
                         shutil.rmtree(path, ignore_errors=True)
                     elif os.path.exists(path):
                         os.unlink(path)
+
+
+def _raise_exit(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _exit_on_signals() -> dict[int, Any]:
+    """Turn SIGTERM and SIGHUP into SystemExit (so ``finally`` runs); return the handlers to restore."""
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous  # only the main thread may set handlers
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            previous[signum] = signal.signal(signum, _raise_exit)
+    return previous
 
 
 def populate(endpoint: str, root: str) -> DemoEnv:

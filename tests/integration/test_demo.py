@@ -218,8 +218,13 @@ def test_apply_env_scrubs_the_callers_aws_variables(demo: DemoEnv) -> None:
     assert env["PATH"] == "/bin" and env["AWS_ENDPOINT_URL"] == demo.endpoint
 
 
-@pytest.mark.parametrize("command", [["roleswitch.demo", "--print-env"], ["roleswitch", "demo", "--print-env"]])
-def test_print_env_command_serves_until_stopped_then_cleans_up(isolated_env: Any, command: list[str]) -> None:
+@pytest.mark.parametrize(("command", "signum"), [
+    (["roleswitch.demo", "--print-env"], signal.SIGTERM),
+    (["roleswitch", "demo", "--print-env"], signal.SIGTERM),
+    (["roleswitch", "demo", "--print-env"], signal.SIGHUP),  # the terminal was closed
+])
+def test_print_env_command_serves_until_stopped_then_cleans_up(isolated_env: Any, command: list[str],
+                                                                signum: int) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", *command],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -240,12 +245,12 @@ def test_print_env_command_serves_until_stopped_then_cleans_up(isolated_env: Any
         )
         assert sts.get_caller_identity()["Account"]
         assert os.path.exists(exports["AWS_CONFIG_FILE"])
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signum)
         _, err = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 0, err
+    assert process.returncode in (0, 128 + signum), err
     assert "Traceback" not in err
     assert not os.path.exists(os.path.dirname(exports["AWS_CONFIG_FILE"]))
     assert not os.path.exists(os.path.join(str(isolated_env.home), ".aws", "config"))
