@@ -342,6 +342,17 @@ class RoleswitchApp(App[str | None]):
         # are already queued and must land in the filter.
         self.screen.set_focus(self.query_one(FilterInput))
 
+    def action_submit_filter(self) -> None:
+        """Enter in the filter: assume the best match of what is typed *now* (the Changed messages of the
+        keys typed just before may not have been handled yet)."""
+        value = self.query_one(FilterInput).value
+        roles = self.query_one(RoleList)
+        if roles.query != value:
+            roles.apply_filter(value)
+            self._update_count()
+            self._show_detail()
+        self.action_assume()
+
     def action_favorite(self, number: int) -> None:
         favorites = self.favorites
         if not 1 <= number <= len(favorites):

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -26,6 +26,24 @@ from roleswitch.tui.widgets.tags import TagsEditor
 
 if TYPE_CHECKING:
     from roleswitch.tui.app import RoleswitchApp
+
+
+class FieldInput(Input):
+    """A dialog field whose Enter is handled as the key is read (not when Submitted comes back after the
+    keys typed behind it): "reason<Enter>123456" typed in one go fills the reason, then the MFA code."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        from roleswitch.tui.widgets.role_list import redirect_typeahead
+
+        if redirect_typeahead(self, event):
+            return
+        screen = self.screen
+        if event.key == "enter" and isinstance(screen, AssumeScreen):
+            event.stop()
+            event.prevent_default()
+            screen.action_enter()
+            return
+        await super()._on_key(event)
 
 
 @dataclass(frozen=True)
@@ -157,6 +175,9 @@ class AssumeScreen(ModalScreen[Session | None]):
         self.mfa_needed: bool | None = None  # None: not known yet (engine loading)
         self.hidden: set[str] = set()  # fields the role's STS API does not take
         self.busy = False
+        # Keys typed ahead (after the Enter that opened the dialog) arrive before its fields exist: they
+        # are kept here and replayed into the focused field once it is set, never handed to app bindings.
+        self._typeahead: list[events.Key] | None = []
 
     @property
     def rs_app(self) -> RoleswitchApp:
@@ -194,31 +215,31 @@ class AssumeScreen(ModalScreen[Session | None]):
             yield Label(role.role_arn or f"{role.kind.value} profile", id="assume-arn", markup=False)
             with VerticalScroll(id="assume-form"):
                 yield from self._field("duration", "Duration",
-                                       Input(human_duration(form.duration_seconds) if form.duration_seconds else "",
+                                       FieldInput(human_duration(form.duration_seconds) if form.duration_seconds else "",
                                              placeholder="default (e.g. 1h, 90m, 3600)", id="duration", compact=True),
                                        self._limits_hint())
                 if role.mfa_serial:
                     yield from self._field(
                         "mfa", "MFA code",
-                        Input("", placeholder="6 digits", id="mfa", max_length=6, restrict=r"[0-9]*", compact=True),
+                        FieldInput("", placeholder="6 digits", id="mfa", max_length=6, restrict=r"[0-9]*", compact=True),
                         f"from {role.mfa_serial} · submits on the sixth digit")
                 yield from self._field("session_name", "Session name",
-                                       Input(form.session_name or "", id="session_name", compact=True),
+                                       FieldInput(form.session_name or "", id="session_name", compact=True),
                                        "RoleSessionName: shows in CloudTrail")
                 yield from self._field("source_identity", "Source identity",
-                                       Input(form.source_identity or "", placeholder="(none)",
+                                       FieldInput(form.source_identity or "", placeholder="(none)",
                                              id="source_identity", compact=True),
                                        "SourceIdentity: sticks through role chains")
                 yield from self._field("external_id", "External ID",
-                                       Input(form.external_id or "", password=True, placeholder="(none)",
+                                       FieldInput(form.external_id or "", password=True, placeholder="(none)",
                                              id="external_id", compact=True),
                                        "configured (masked)" if role.external_id else "")
                 yield from self._field("policy", "Session policy",
-                                       Input(form.policy or "", placeholder="policy ARNs or a JSON file path",
+                                       FieldInput(form.policy or "", placeholder="policy ARNs or a JSON file path",
                                              id="policy", compact=True),
                                        "narrows the session's permissions")
                 yield from self._field("reason", "Reason" + (" *" if role.reason_required else ""),
-                                       Input(form.reason or "", placeholder="ticket or why" +
+                                       FieldInput(form.reason or "", placeholder="ticket or why" +
                                              (" (required)" if role.reason_required else " (optional)"),
                                              id="reason", compact=True),
                                        "recorded as a session tag and in the audit trail")
@@ -242,7 +263,50 @@ class AssumeScreen(ModalScreen[Session | None]):
 
     def on_mount(self) -> None:
         self._focus_first()
+        self._replay_typeahead()
         self.check_mfa()
+
+    def _forward_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self._typeahead is not None:
+            self._typeahead.append(event)  # nothing is focused yet: keep the key for the field to come
+            return
+        super()._forward_event(event)
+
+    def _replay_typeahead(self) -> None:
+        keys, self._typeahead = self._typeahead or [], None
+        for key in keys:
+            focused = self.focused
+            if key.key == "enter":
+                self.action_enter()
+            elif key.key == "escape":
+                self.action_cancel()
+                return
+            elif isinstance(focused, Input) and key.is_printable and key.character:
+                focused.insert_text_at_cursor(key.character)
+            elif focused is not None:
+                focused.post_message(events.Key(key.key, key.character))
+
+    def action_enter(self) -> None:
+        """Enter in a field: go to the next thing that must be typed (reason, then MFA code), else submit.
+
+        Called by the fields as Enter is read."""
+        focused = self.focused
+        if not isinstance(focused, Input):
+            return
+        missing = self._next_missing(after=focused.id)
+        if missing is not None:
+            self.set_focus(missing)
+            return
+        self.action_submit()
+
+    def _next_missing(self, after: str | None) -> Input | None:
+        """The field still to be typed (required reason, then the MFA code), other than ``after``."""
+        if (self.role.reason_required and "reason" not in self.hidden and after != "reason"
+                and not self.query_one("#reason", Input).value.strip()):
+            return self.query_one("#reason", Input)
+        if self._mfa_shown() and after != "mfa" and len(self.query_one("#mfa", Input).value) != 6:
+            return self.query_one("#mfa", Input)
+        return None
 
     def _focus_first(self) -> None:
         # set_focus (not .focus(), which defers): digits typed right after Enter must reach the MFA field.

@@ -36,6 +36,13 @@ def role_warnings(role: Role) -> list[str]:
     return warnings
 
 
+def account_label(alias: str | None, account_id: str) -> Content:
+    """``acme-prod (111111111111)`` (the catalogue list's form), or just the id when there is no alias."""
+    if not alias:
+        return Content(account_id)
+    return Content.assemble(alias + " ", (f"({account_id})", "dim"))
+
+
 def role_detail(role: Role, *, mfa_session_left: float | None = None) -> Content:
     """The detail text of ``role``. Secrets (External ID) are masked."""
     rows: list[tuple[str, Content | str]] = []
@@ -43,9 +50,10 @@ def role_detail(role: Role, *, mfa_session_left: float | None = None) -> Content
     account = role.account
     if account is not None:
         env = environment_of(role)
-        label = Content.assemble(account.alias or "", (f"  {account.id}", "dim"))
+        label = account_label(account.alias, account.id)
         if env:
-            label = Content.assemble(label, (f"  {env}", f"bold {ENVIRONMENT_VARIABLES.get(env, '$secondary')}"))
+            # The gap is plain text of its own, never the leading space of a styled run.
+            label = Content.assemble(label, "  ", (env, f"bold {ENVIRONMENT_VARIABLES.get(env, '$secondary')}"))
         rows.append(("Account", label))
     elif role.account_id:
         rows.append(("Account", role.account_id))

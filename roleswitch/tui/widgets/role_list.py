@@ -8,6 +8,7 @@ from textual import events
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
@@ -21,6 +22,26 @@ MAX_SHOWN = 100
 
 ENVIRONMENT_VARIABLES = {"prod": "$rs-prod", "production": "$rs-prod", "staging": "$rs-staging",
                          "stage": "$rs-staging", "dev": "$rs-dev", "development": "$rs-dev", "test": "$rs-dev"}
+
+
+def redirect_typeahead(widget: Widget, event: events.Key) -> bool:
+    """Hand on a key that reached ``widget`` after the focus moved away from it; True when handed on.
+
+    Keys typed in one burst are all forwarded to the widget focused when they were read; when an earlier
+    key (Enter) opened a dialog or moved the focus, the rest belong to the new focus, in order. A dialog not
+    mounted yet keeps them in its ``_typeahead`` list and replays them into its first field."""
+    screen = widget.app.screen
+    focused = screen.focused
+    if focused is widget:
+        return False
+    event.stop()
+    event.prevent_default()
+    buffer = getattr(screen, "_typeahead", None)
+    if buffer is not None:
+        buffer.append(event)
+    elif focused is not None:
+        focused.post_message(events.Key(event.key, event.character))
+    return True
 
 
 class FilterInput(Input):
@@ -48,6 +69,15 @@ class FilterInput(Input):
         """Escape: clear the filter (if any) and give the list the focus."""
 
     async def _on_key(self, event: events.Key) -> None:
+        if redirect_typeahead(self, event):
+            return
+        if event.key == "enter":
+            # As the key is read, not when Submitted comes back after the keys typed behind it: the dialog
+            # opens first, and text typed right after Enter (paste, tmux send-keys) goes to the dialog.
+            event.stop()
+            event.prevent_default()
+            await self.run_action("app.submit_filter")
+            return
         if not self.value and event.character in tuple("123456789"):
             event.stop()
             event.prevent_default()
@@ -65,11 +95,31 @@ class FilterInput(Input):
         self.post_message(self.Leave())
 
 
+NAME_WIDTH_CAP = 32
+CHAINED_MARK = "↳ chained"  # plain arrow + word: renders in every monospace font (⛓ did not)
+
+
+def fit_name(name: str, width: int) -> str:
+    """``name`` padded to ``width`` cells, or cut to ``width`` with an ellipsis when longer (0: as is)."""
+    if width <= 0:
+        return name
+    if len(name) > width:
+        return name[:width - 1] + "…"
+    return name.ljust(width)
+
+
+def name_column_width(roles: Sequence[Role], cap: int = NAME_WIDTH_CAP) -> int:
+    """The name column's width: the longest name, capped (longer names get an ellipsis)."""
+    return min(max((len(r.name) for r in roles), default=0), cap)
+
+
 def role_prompt(role: Role, favorite_number: int | None, recent: bool, name_width: int = 0) -> Content:
     """One list line: favorite number or recent mark, name, account alias and id, environment."""
     mark = f"{favorite_number}" if favorite_number is not None else ("•" if recent else " ")
     parts: list[Content | str | tuple[str, str]] = [(f"{mark:>2} ", "$accent" if favorite_number else "dim")]
-    parts.append((role.name.ljust(name_width), "bold"))
+    # The gap after the name belongs to the name's own segment: a column never starts with a space (some
+    # SVG renderers drop a leading space, gluing "identity-proxy" to its account).
+    parts.append((fit_name(role.name, name_width) + "  ", "bold"))
     account = role.account
     where = ""
     if account is not None:
@@ -77,13 +127,13 @@ def role_prompt(role: Role, favorite_number: int | None, recent: bool, name_widt
     elif role.account_id:
         where = role.account_id
     if where:
-        parts.append((" " + where, "dim"))
+        parts.append((where, "dim"))
     env = environment_of(role)
     if env:
         style = ENVIRONMENT_VARIABLES.get(env, "$secondary")
         parts.append(("  " + env, f"bold {style}"))
     if role.chained:
-        parts.append(("  ⛓", "dim"))
+        parts.append(("  " + CHAINED_MARK, "dim"))
     return Content.assemble(*parts)
 
 
@@ -96,7 +146,7 @@ class RoleList(OptionList):
         self.reorder(roles, favorites, recents)
         self.matched = len(self.roles)
         # Names line up in a column (capped so a very long name does not push everything off screen).
-        self.name_width = min(max((len(r.name) for r in self.roles), default=0), 36)
+        self.name_width = name_column_width(self.roles)
         self.query = ""
 
     @staticmethod
@@ -123,6 +173,14 @@ class RoleList(OptionList):
 
     def on_mount(self) -> None:
         self.apply_filter("")
+
+    async def _on_key(self, event: events.Key) -> None:
+        if redirect_typeahead(self, event):
+            return
+        if event.key == "enter":  # as in FilterInput: open the dialog before the keys typed behind Enter
+            event.stop()
+            event.prevent_default()
+            await self.run_action("app.assume")
 
     def apply_filter(self, query: str) -> None:
         """Show the roles matching ``query`` (best first), keeping the highlighted role when still shown."""

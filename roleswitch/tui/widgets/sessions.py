@@ -20,6 +20,15 @@ LEVEL_STYLES = {
 }
 
 
+def _serial_account(serial: str) -> str | None:
+    """The account id of a virtual MFA device ARN (as core.engine.mfa_serial_account; kept here so the
+    panel does not import the engine and botocore on the UI thread)."""
+    parts = serial.split(":")
+    if len(parts) >= 6 and parts[0] == "arn" and parts[2] == "iam" and parts[4].isdigit() and len(parts[4]) == 12:
+        return parts[4]
+    return None
+
+
 class SessionsPanel(DataTable[Content | str]):
     """Live sessions, keyed by name (the catalogue name, or ``mfa:<serial>`` for MFA sessions)."""
 
@@ -52,8 +61,14 @@ class SessionsPanel(DataTable[Content | str]):
         """Add or replace the session shown for ``key``."""
         now = self.now()
         left, _level = self._left_cell(session, now)
-        label = session.profile if not key.startswith("mfa:") else f"MFA {key[4:].rsplit('/', 1)[-1]}"
-        cells = (label, session.account_id or "—", left, session.api.value)
+        account = session.account_id
+        if key.startswith("mfa:"):
+            label = f"MFA {key[4:].rsplit('/', 1)[-1]}"
+            # The user's account (the MFA device's): sessions cached by older versions carried the role's.
+            account = _serial_account(key[4:]) or account
+        else:
+            label = session.profile
+        cells = (label, account or "—", left, session.api.value)
         if key in self.sessions:
             for column, value in zip(("role", "account", "left", "api"), cells, strict=True):
                 self.update_cell(key, column, value)
