@@ -165,6 +165,24 @@ class RoleswitchApp(App[str | None]):
     def switch_theme(self, name: str) -> None:
         self.theme = name
 
+    def _theme_picked(self, theme: Any) -> None:
+        name = getattr(theme, "name", None)
+        # Only with a settings file to write (a catalogue without one, e.g. in tests, never touches ~).
+        if name and getattr(self.settings, "path", None) and name != getattr(self.settings, "theme", None):
+            self.save_theme(name, self.settings.path)
+
+    @work(thread=True, exclusive=True, group="theme", exit_on_error=False)
+    def save_theme(self, name: str, path: str) -> None:
+        """Write ``theme = "NAME"`` to config.toml (one-line edit: the user's comments and layout stay)."""
+        try:
+            from roleswitch.core import settings as settingsmod
+
+            settingsmod.set_theme(name, path)
+        except Exception as exc:  # ConfigError, OSError: shown, the theme still applies for this run
+            from roleswitch.tui.screens.assume import error_line
+
+            self.call_from_thread(self.notify, error_line(exc), title="Theme not saved", severity="warning")
+
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
@@ -187,6 +205,8 @@ class RoleswitchApp(App[str | None]):
             notify_theme_problems(self, self.theme_problems)
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
+        # From here on a theme change is the user's choice (palette): remember it in config.toml.
+        self.theme_changed_signal.subscribe(self, self._theme_picked)
         roles = self.query_one(RoleList)
         if self.pick_mode:
             self.query_one(FilterInput).focus()
@@ -534,11 +554,9 @@ class RoleswitchApp(App[str | None]):
             return
         panel = self.query_one(SessionsPanel)
         session = panel.sessions.get(role.name)
-        try:  # newer screens take the options the session was obtained with (its session policy narrows it)
-            screen = PermissionsScreen(role, session, self.engine, options=self.session_options.get(role.name))
-        except TypeError:
-            screen = PermissionsScreen(role, session, self.engine)
-        self.push_screen(screen)
+        # The options the live session was obtained with: its session policy narrows what it may do.
+        options = self.session_options.get(role.name) if session is not None else None
+        self.push_screen(PermissionsScreen(role, session, self.engine, options=options))
 
     def action_trust(self) -> None:
         role = self._selected_role()

@@ -95,3 +95,65 @@ async def test_keys_typed_before_the_dialog_is_mounted_reach_its_field(make_app)
         await pilot.pause()
         assert not any("forgot" in n.message or "no session to" in n.message for n in app._notifications)
         assert screen.query_one("#reason", Input).value == "dr"
+
+
+async def test_theme_picked_in_the_palette_is_saved_keeping_comments(make_app, tmp_path) -> None:
+    from dataclasses import dataclass
+
+    config = tmp_path / "config.toml"
+    config.write_text('# mine\ntheme = "roleswitch-dark"  # night\nfavorites = ["staging-dev"]\n')
+
+    @dataclass
+    class FileSettings:  # the Settings surface the app reads, with the file it came from
+        path: str
+        favorites: tuple[str, ...] = ("staging-dev",)
+        theme: str | None = "roleswitch-dark"
+        keymap: dict | None = None
+        defaults: object = None
+
+    app = make_app(settings=FileSettings(str(config)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Theme: textual-light")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.theme == "textual-light")
+        await wait_for(pilot, lambda: "textual-light" in config.read_text())
+    assert config.read_text() == '# mine\ntheme = "textual-light"  # night\nfavorites = ["staging-dev"]\n'
+
+
+async def test_limits_line_shows_the_roles_max_session(make_app) -> None:
+    class Engine:
+        def needs_mfa_code(self, role):
+            return False
+
+        def role_max_session(self, role):
+            return 14400
+
+    app = make_app(engine_factory=Engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None)
+        app.query_one(RoleList).select_name("prod-readonly")
+        app.open_assume("prod-readonly")
+        await wait_for(pilot, lambda: isinstance(app.screen, AssumeScreen) and app.screen.max_session == 14400)
+        await pilot.pause()
+        hint = str(app.screen.query_one("#hint-duration").render())
+        assert "role max 4h" in hint
+        app.screen.query_one("#duration", Input).value = "5h"
+        assert "duration" in app.screen.validate_form()
+
+
+async def test_permissions_screen_gets_the_live_sessions_options(make_app) -> None:
+    from roleswitch.core.engine import AssumeOptions
+    from roleswitch.tui.screens.permissions import PermissionsScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        options = AssumeOptions(policy_arns=("arn:aws:iam::aws:policy/ReadOnlyAccess",))
+        session = fake_session("staging-dev", FIXED_NOW + timedelta(hours=1), account="222222222222")
+        app.record_session("staging-dev", session, options, None)
+        app.query_one(RoleList).select_name("staging-dev")
+        app.query_one(RoleList).focus()
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PermissionsScreen))
+        assert app.screen.session is session and app.screen.options is options

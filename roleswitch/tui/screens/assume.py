@@ -175,6 +175,7 @@ class AssumeScreen(ModalScreen[Session | None]):
         self.mfa_needed: bool | None = None  # None: not known yet (engine loading)
         self.hidden: set[str] = set()  # fields the role's STS API does not take
         self.busy = False
+        self.max_session: int | None = None  # the role's MaxSessionDuration once read (worker)
         # Keys typed ahead (after the Enter that opened the dialog) arrive before its fields exist: they
         # are kept here and replayed into the focused field once it is set, never handed to app bindings.
         self._typeahead: list[events.Key] | None = []
@@ -333,6 +334,32 @@ class AssumeScreen(ModalScreen[Session | None]):
         if applicable is not None and "mfa_code" not in applicable:
             needed = False
         self.post_message(self.MfaChecked(needed, applicable))
+        self.read_max_session()
+
+    @work(thread=True, exclusive=True, group="max-session", exit_on_error=False)
+    def read_max_session(self) -> None:
+        """The role's own MaxSessionDuration (iam:GetRole, best effort) for the limits line."""
+        try:
+            engine = self.rs_app.wait_engine()
+            reader = getattr(engine, "role_max_session", None)
+            seconds = reader(self.role) if reader is not None else None
+        except Exception:  # unknown is fine: the line keeps the STS limits
+            return
+        if seconds:
+            self.post_message(self.MaxSession(int(seconds)))
+
+    class MaxSession(Message):
+        def __init__(self, seconds: int) -> None:
+            super().__init__()
+            self.seconds = seconds
+
+    def on_assume_screen_max_session(self, message: MaxSession) -> None:
+        self.max_session = message.seconds
+        self._update_limits_hint()
+
+    def _update_limits_hint(self) -> None:
+        suffix = " · MFA session cached" if self.role.mfa_serial and self.mfa_needed is False else ""
+        self.query_one("#hint-duration", Label).update(self._limits_hint(self.max_session) + suffix)
 
     def on_assume_screen_mfa_checked(self, message: MfaChecked) -> None:
         self.mfa_needed = message.needed
@@ -343,8 +370,7 @@ class AssumeScreen(ModalScreen[Session | None]):
                 self.query_one(selector).display = message.needed
             if not message.needed:
                 self.query_one("#error-mfa").display = False
-            if not message.needed:
-                self.query_one("#hint-duration", Label).update(self._limits_hint() + " · MFA session cached")
+            self._update_limits_hint()
         if not self.busy and not message.needed and isinstance(self.focused, Input) and self.focused.id == "mfa":
             self._focus_first()  # the MFA field just went away under the cursor
         if self.auto_submit and not self.busy and not self._missing_input():
@@ -434,7 +460,7 @@ class AssumeScreen(ModalScreen[Session | None]):
         def duration_check(text: str) -> None:
             seconds = parse_duration(text)
             if seconds is not None:
-                limits.validate_duration(seconds, chained=self.role.chained)
+                limits.validate_duration(seconds, chained=self.role.chained, max_session=self.max_session)
 
         check("duration", duration_check, value("#duration"))
         if self._mfa_shown():

@@ -126,14 +126,17 @@ def role_prompt(role: Role, favorite_number: int | None, recent: bool, name_widt
         where = f"{account.alias} ({account.id})" if account.alias else account.id
     elif role.account_id:
         where = role.account_id
-    if where:
-        parts.append((where, "dim"))
     env = environment_of(role)
+    # Each gap ends the run before it (a run never starts with spaces; see the name above).
+    if where:
+        parts.append((where + ("  " if env or role.chained else ""), "dim"))
     if env:
         style = ENVIRONMENT_VARIABLES.get(env, "$secondary")
-        parts.append(("  " + env, f"bold {style}"))
+        parts.append((env, f"bold {style}"))
+        if role.chained:
+            parts.append("  ")
     if role.chained:
-        parts.append(("  " + CHAINED_MARK, "dim"))
+        parts.append((CHAINED_MARK, "dim"))
     return Content.assemble(*parts)
 
 
