@@ -9,7 +9,6 @@ never shown (the statement view redacts them).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from textual import on, work
@@ -21,56 +20,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, LoadingIndicator, Static
 
 from roleswitch.core.model import Role, Session
+from roleswitch.core.policy.trust_report import TrustData, analyse
+
+__all__ = ["TrustData", "TrustScreen", "analyse"]  # TrustData and analyse moved to core.policy.trust_report
 
 _SEVERITY_MARK = {"high": "● HIGH", "medium": "● MED", "low": "○ LOW", "info": "· info"}
-
-
-@dataclass
-class TrustData:
-    """What the trust screen shows, computed off the UI thread."""
-
-    policies: Any                     # fetch.RolePolicies
-    findings: list[Any]               # lint.Finding
-    who: list[str]                    # plain-words lines
-    caller: str | None
-    prediction: Any                   # lint.TrustPrediction
-    problems: list[str] = field(default_factory=list)
-
-
-def analyse(role: Role, policies: Any, *, caller: str | None, settings: Any = None,
-            problems: list[str] | None = None) -> TrustData:
-    """Lint, plain words and preflight for a role whose policies were fetched (pure; used by the worker)."""
-    from roleswitch.core.policy.fetch import account_names_from, own_accounts_from
-    from roleswitch.core.policy.lint import (
-        INFO,
-        Finding,
-        TrustPrediction,
-        lint_role,
-        predict_trust,
-        trust_in_words,
-    )
-
-    accounts = getattr(settings, "accounts", {}) or {}
-    names = account_names_from(accounts)
-    defaults = getattr(settings, "defaults", None)
-    source_identity = role.source_identity or None
-    if source_identity is None and getattr(defaults, "source_identity", False):
-        source_identity = "you"  # the engine sends the user's name: any value exercises the same checks
-    findings = lint_role(role, policies, known_accounts=own_accounts_from(accounts), account_names=names,
-                         source_identity=bool(source_identity))
-    all_problems = list(dict.fromkeys([*(problems or []), *policies.problems]))
-    if all_problems:
-        findings.append(Finding("incomplete", INFO, "not everything could be read: " + "; ".join(all_problems)))
-    who = trust_in_words(policies.trust, role_account=role.account_id, account_names=names)
-    if caller is None:
-        prediction = TrustPrediction(None, ["your identity is unknown (no source profile roleswitch can ask "
-                                            "without prompting)"])
-    else:
-        prediction = predict_trust(policies.trust, caller, external_id=role.external_id,
-                                   mfa_present=bool(role.mfa_serial), tags=role.session_tags,
-                                   source_identity=source_identity,
-                                   transitive_tag_keys=role.transitive_tag_keys)
-    return TrustData(policies, findings, who, caller, prediction, all_problems)
 
 
 class TrustScreen(Screen[None]):
@@ -147,24 +101,10 @@ class TrustScreen(Screen[None]):
             self.post_message(self.Failed(text.splitlines()[0] if text else type(exc).__name__))
 
     def _compute(self, refresh: bool) -> TrustData:
-        from roleswitch.core.policy.fetch import (
-            RolePolicies,
-            read_role_policies,
-            source_caller,
-        )
+        from roleswitch.core.policy.trust_report import read_trust_report
 
-        role = self.role
-        engine = self._engine()
-        problems: list[str] = []
-        if not role.role_arn:
-            policies = RolePolicies(role_arn="", problems=[f"{role.name} is not a role: it has no trust policy"])
-        else:
-            policies, notes, _ = read_role_policies(engine, role, self.session, assume=True,
-                                                    cache=self.policy_cache, refresh=refresh)
-            problems += notes
-        caller, _ = source_caller(role)
-        settings = getattr(getattr(engine, "catalogue", None), "settings", None) or getattr(engine, "settings", None)
-        return analyse(role, policies, caller=caller, settings=settings, problems=problems)
+        return read_trust_report(self.role, self._engine(), self.session, assume=True, cache=self.policy_cache,
+                                 refresh=refresh)
 
     def on_trust_screen_loaded(self, message: Loaded) -> None:
         self.data = data = message.data
