@@ -2,6 +2,11 @@
 
 STS runs in a thread worker that posts a result message: the UI never blocks, a spinner shows progress,
 an error appears in the dialog with the core's message, and everything typed stays.
+
+While the dialog is open a second worker reads the role's trust policy (core.policy.trust_report, the trust
+screen's code path) and shows its lint findings, one line each, and the preflight verdict. It never assumes
+the role to read IAM (no AssumeRole before the user asks for one): it reads with the live session of the
+role if there is one, else with the source profile. Unreadable IAM is one dim line, never an error.
 """
 
 from __future__ import annotations
@@ -127,6 +132,31 @@ def applicable_for(role: Role) -> frozenset[str] | None:
     return frozenset(applicable_options(role))
 
 
+# Severity marks of the trust lines (the colour comes from the -sev-<severity> class).
+SEVERITY_MARK = {"high": "● HIGH", "medium": "● MED ", "low": "○ LOW ", "info": "· info"}
+TRUST_UNREADABLE = "trust policy not readable: needs iam:GetRole"
+
+
+def trust_lines(data: Any) -> list[tuple[str, str]]:
+    """(text, CSS class) of each line the dialog shows for a trust report (pure; ``None`` = unreadable).
+
+    Findings first (worst first), then the preflight verdict when roleswitch can tell. The "incomplete"
+    note (other parts unreadable) is left to the trust screen: the dialog shows only what lint found."""
+    if data is None or not data.trust_readable:
+        return [(TRUST_UNREADABLE, "-unreadable")]
+    lines = [(f"{SEVERITY_MARK.get(f.severity, f.severity)} {f.rule}: {f.message}", f"-sev-{f.severity}")
+             for f in data.findings if f.rule != "incomplete"]
+    if not lines:
+        lines.append(("✔ trust policy: no findings", "-clean"))
+    prediction = data.prediction
+    if prediction is not None and prediction.allowed is True:
+        lines.append(("✔ preflight: you will be let in", "-allowed"))
+    elif prediction is not None and prediction.allowed is False:
+        why = "; ".join(prediction.reasons[:2]) or "the trust policy does not allow you"
+        lines.append((f"✘ preflight: you will be refused: {why}", "-denied"))
+    return lines
+
+
 def error_line(exc: BaseException) -> str:
     """The one line shown for a failure: the core's message, or the exception type for anything else."""
     if isinstance(exc, RoleswitchError):
@@ -139,6 +169,18 @@ class AssumeScreen(ModalScreen[Session | None]):
 
     ``auto_submit`` submits as soon as nothing needs typing (no MFA code needed, no reason missing): used by
     refresh and by the picker. ``previous`` prefills the form (refresh keeps the earlier options).
+    """
+
+    DEFAULT_CSS = """
+    AssumeScreen #assume-trust { height: auto; max-height: 8; margin-top: 1; display: none; }
+    AssumeScreen .trust-line { width: 100%; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    AssumeScreen .trust-line.-sev-high { color: $text-error; text-style: bold; }
+    AssumeScreen .trust-line.-sev-medium { color: $text-warning; }
+    AssumeScreen .trust-line.-sev-low { color: $text-primary; }
+    AssumeScreen .trust-line.-sev-info { color: $text-muted; }
+    AssumeScreen .trust-line.-unreadable { color: $text-muted; text-style: dim; }
+    AssumeScreen .trust-line.-clean, AssumeScreen .trust-line.-allowed { color: $text-success; }
+    AssumeScreen .trust-line.-denied { color: $text-error; }
     """
 
     BINDINGS = [
@@ -165,6 +207,13 @@ class AssumeScreen(ModalScreen[Session | None]):
             self.error = error
             self.field_id = field_id
 
+    class TrustRead(Message):
+        """The trust report of the dialog's role (``data`` None: it could not be made at all)."""
+
+        def __init__(self, data: Any) -> None:
+            super().__init__()
+            self.data = data
+
     def __init__(self, role: Role, *, previous: AssumeForm | None = None, auto_submit: bool = False,
                  use_cache: bool = True) -> None:
         super().__init__()
@@ -176,6 +225,8 @@ class AssumeScreen(ModalScreen[Session | None]):
         self.hidden: set[str] = set()  # fields the role's STS API does not take
         self.busy = False
         self.max_session: int | None = None  # the role's MaxSessionDuration once read (worker)
+        self.trust: Any = None  # core.policy.trust_report.TrustData once read (worker)
+        self.trust_shown = False  # the trust lines are on screen (readable or not)
         # Keys typed ahead (after the Enter that opened the dialog) arrive before its fields exist: they
         # are kept here and replayed into the focused field once it is set, never handed to app bindings.
         self._typeahead: list[events.Key] | None = []
@@ -214,6 +265,7 @@ class AssumeScreen(ModalScreen[Session | None]):
         with Vertical(id="assume-dialog"):
             yield Label(f"Assume [b]{role.name}[/b]", id="assume-title")
             yield Label(role.role_arn or f"{role.kind.value} profile", id="assume-arn", markup=False)
+            yield Vertical(id="assume-trust")
             with VerticalScroll(id="assume-form"):
                 yield from self._field("duration", "Duration",
                                        FieldInput(human_duration(form.duration_seconds) if form.duration_seconds else "",
@@ -266,6 +318,8 @@ class AssumeScreen(ModalScreen[Session | None]):
         self._focus_first()
         self._replay_typeahead()
         self.check_mfa()
+        if self.role.role_arn:
+            self.read_trust(self._live_session())
 
     def _forward_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and self._typeahead is not None:
@@ -347,6 +401,40 @@ class AssumeScreen(ModalScreen[Session | None]):
             return
         if seconds:
             self.post_message(self.MaxSession(int(seconds)))
+
+    def _live_session(self) -> Session | None:
+        """The role's session in the sessions panel, if any (read on the UI thread)."""
+        try:
+            from roleswitch.tui.widgets.sessions import SessionsPanel
+
+            return self.app.query_one(SessionsPanel).sessions.get(self.role.name)
+        except Exception:  # no panel (a bare host app in tests): the source profile reads alone
+            return None
+
+    @work(thread=True, exclusive=True, group="trust-lint", exit_on_error=False)
+    def read_trust(self, session: Session | None = None) -> None:
+        """Read the role's trust policy and lint it (the trust screen's code path, without assuming)."""
+        data = None
+        try:
+            from roleswitch.core.policy.trust_report import read_trust_report
+
+            try:
+                engine = self.rs_app.wait_engine()
+            except Exception:  # the source profile still reads without the engine
+                engine = None
+            data = read_trust_report(self.role, engine, session, assume=False)
+        except Exception:  # never an error in the dialog: shown as "not readable"
+            data = None
+        self.post_message(self.TrustRead(data))
+
+    async def on_assume_screen_trust_read(self, message: TrustRead) -> None:
+        self.trust = message.data
+        box = self.query_one("#assume-trust", Vertical)
+        await box.remove_children()
+        await box.mount_all([Static(text, classes=f"trust-line {cls}", markup=False)
+                             for text, cls in trust_lines(message.data)])
+        box.display = True
+        self.trust_shown = True
 
     class MaxSession(Message):
         def __init__(self, seconds: int) -> None:
