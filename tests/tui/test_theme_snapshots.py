@@ -81,6 +81,7 @@ async def show_assume(pilot: Pilot) -> None:
     await pilot.press("enter")  # prod-admin: MFA, reason required, a transitive tag, an External ID
     screen = app.screen
     await wait_until(pilot, lambda: getattr(screen, "mfa_needed", None) is True)
+    await wait_until(pilot, lambda: screen.trust_shown)  # no profile "base" here: IAM is not readable
     screen.query_one("#duration", Input).value = "1h"
     screen.query_one("#reason", Input).value = "INC-4711 failover drill"
     await screen.action_add_tag()
