@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -21,12 +21,12 @@ from roleswitch.core.errors import ConfigError, RoleswitchError
 from roleswitch.core.model import Clock, Role, Session, utcnow
 from roleswitch.tui.commands import RoleswitchCommands
 from roleswitch.tui.messages import CachedSessions, EngineFailed, EngineReady
-from roleswitch.tui.screens.assume import AssumeForm, AssumeScreen
-from roleswitch.tui.screens.export import ExportScreen
-from roleswitch.tui.screens.help import HelpScreen
 from roleswitch.tui.widgets.detail import RoleDetail
 from roleswitch.tui.widgets.role_list import FilterInput, RoleList
 from roleswitch.tui.widgets.sessions import SessionsPanel
+
+if TYPE_CHECKING:  # the dialogs are imported when first opened: not on the first frame's path
+    from roleswitch.tui.screens.assume import AssumeForm
 
 # Used when the themes module is missing; the themes engineer's THEME_VARIABLE_DEFAULTS win when present.
 FALLBACK_THEME_VARIABLES = {
@@ -405,7 +405,9 @@ class RoleswitchApp(App[str | None]):
             return
         previous = self.last_forms.get(name)
         if previous is not None:
-            previous = AssumeForm(**{**previous.__dict__, "mfa_code": None, "use_cache": use_cache})
+            previous = type(previous)(**{**previous.__dict__, "mfa_code": None, "use_cache": use_cache})
+        from roleswitch.tui.screens.assume import AssumeScreen
+
         screen = AssumeScreen(role, previous=previous,
                               auto_submit=self.pick_mode if auto_submit is None else auto_submit,
                               use_cache=use_cache)
@@ -486,6 +488,8 @@ class RoleswitchApp(App[str | None]):
         if selected is None:
             self.notify("no session yet: assume a role first (Enter)", severity="warning", timeout=3)
             return
+        from roleswitch.tui.screens.export import ExportScreen
+
         self.push_screen(ExportScreen(selected[1], fmt=self.export_format))
 
     def action_sessions(self) -> None:
@@ -526,6 +530,8 @@ class RoleswitchApp(App[str | None]):
         self.call_from_thread(self.notify, f"forgot {key} ({removed} cached)", timeout=3)
 
     def action_help(self) -> None:
+        from roleswitch.tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self.binding_rows()))
 
     def binding_rows(self) -> list[tuple[str, str, str]]:
@@ -581,6 +587,8 @@ class RoleswitchApp(App[str | None]):
         key = event.row_key.value
         panel = self.query_one(SessionsPanel)
         if key in panel.sessions:
+            from roleswitch.tui.screens.export import ExportScreen
+
             self.push_screen(ExportScreen(panel.sessions[key], fmt=self.export_format))
 
     @on(SessionsPanel.ExpiringSoon)
