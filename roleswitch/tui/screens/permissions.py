@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, LoadingIndicator, Static, TabbedContent, TabPane
 
 from roleswitch.core.model import Role, Session
+from roleswitch.tui.screens._workers import engine_of, failure_line
 
 _LEVEL_COLUMNS = (("List", "List"), ("Read", "Read"), ("Write", "Write"), ("Permissions management", "Perms"),
                   ("Tagging", "Tag"))
@@ -175,13 +176,7 @@ class PermissionsScreen(Screen[None]):
     # ------------------------------------------------------------------ worker
 
     def _engine(self) -> Any:
-        if self.engine is not None:
-            return self.engine
-        wait = getattr(self.app, "wait_engine", None)
-        try:
-            return wait() if wait is not None else None
-        except Exception:  # noqa: BLE001 - without an engine the source profile still reads
-            return None
+        return engine_of(self, self.engine)
 
     @work(thread=True, exclusive=True, group="permissions-load", exit_on_error=False)
     def load(self, refresh: bool = False) -> None:
@@ -189,10 +184,7 @@ class PermissionsScreen(Screen[None]):
         try:
             self.post_message(self.Loaded(self._compute(refresh)))
         except BaseException as exc:  # noqa: BLE001 - must reach the screen, never kill the app
-            from roleswitch.core.errors import RoleswitchError
-
-            text = exc.one_line() if isinstance(exc, RoleswitchError) else f"{type(exc).__name__}: {exc}"
-            self.post_message(self.Failed(text.splitlines()[0] if text else type(exc).__name__))
+            self.post_message(self.Failed(failure_line(exc)))
 
     def _compute(self, refresh: bool) -> PermissionsData:
         from roleswitch.core.policy.fetch import (

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, LoadingIndicator, Static
 
 from roleswitch.core.model import Role, Session
 from roleswitch.core.policy.trust_report import TrustData, analyse
+from roleswitch.tui.screens._workers import engine_of, failure_line
 
 __all__ = ["TrustData", "TrustScreen", "analyse"]  # TrustData and analyse moved to core.policy.trust_report
 
@@ -81,13 +82,7 @@ class TrustScreen(Screen[None]):
         self.load()
 
     def _engine(self) -> Any:
-        if self.engine is not None:
-            return self.engine
-        wait = getattr(self.app, "wait_engine", None)
-        try:
-            return wait() if wait is not None else None
-        except Exception:  # noqa: BLE001 - the source profile still reads without the engine
-            return None
+        return engine_of(self, self.engine)
 
     @work(thread=True, exclusive=True, group="trust-load", exit_on_error=False)
     def load(self, refresh: bool = False) -> None:
@@ -95,10 +90,7 @@ class TrustScreen(Screen[None]):
         try:
             self.post_message(self.Loaded(self._compute(refresh)))
         except BaseException as exc:  # noqa: BLE001 - must reach the screen, never kill the app
-            from roleswitch.core.errors import RoleswitchError
-
-            text = exc.one_line() if isinstance(exc, RoleswitchError) else f"{type(exc).__name__}: {exc}"
-            self.post_message(self.Failed(text.splitlines()[0] if text else type(exc).__name__))
+            self.post_message(self.Failed(failure_line(exc)))
 
     def _compute(self, refresh: bool) -> TrustData:
         from roleswitch.core.policy.trust_report import read_trust_report
