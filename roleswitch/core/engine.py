@@ -106,14 +106,8 @@ class SamlRequest:
 
     def to_params(self) -> dict[str, Any]:
         """The request parameters (only those that are set), without ``SAMLAssertion``."""
-        params: dict[str, Any] = {"RoleArn": self.role_arn, "PrincipalArn": self.principal_arn}
-        if self.duration_seconds is not None:
-            params["DurationSeconds"] = self.duration_seconds
-        if self.policy is not None:
-            params["Policy"] = self.policy
-        if self.policy_arns:
-            params["PolicyArns"] = [{"arn": arn} for arn in self.policy_arns]
-        return params
+        return {"RoleArn": self.role_arn, "PrincipalArn": self.principal_arn, **stsmod.session_params(
+            duration_seconds=self.duration_seconds, policy=self.policy, policy_arns=self.policy_arns)}
 
 
 @dataclass(frozen=True)
@@ -128,16 +122,9 @@ class FederationRequest:
 
     def to_params(self) -> dict[str, Any]:
         """The request parameters (only those that are set)."""
-        params: dict[str, Any] = {"Name": self.name}
-        if self.duration_seconds is not None:
-            params["DurationSeconds"] = self.duration_seconds
-        if self.policy is not None:
-            params["Policy"] = self.policy
-        if self.policy_arns:
-            params["PolicyArns"] = [{"arn": arn} for arn in self.policy_arns]
-        if self.tags:
-            params["Tags"] = [{"Key": k, "Value": v} for k, v in self.tags]
-        return params
+        return {"Name": self.name, **stsmod.session_params(
+            duration_seconds=self.duration_seconds, policy=self.policy, policy_arns=self.policy_arns,
+            tags=self.tags)}
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,21 @@ _THROTTLING = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "Too
                "RequestThrottled", "RequestThrottledException", "SlowDown"}
 
 
+def session_params(*, duration_seconds: int | None = None, policy: str | None = None,
+                   policy_arns: Sequence[str] = (), tags: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    """The optional parameters every STS credential call shares, in botocore's shape (only those set)."""
+    params: dict[str, Any] = {}
+    if duration_seconds is not None:
+        params["DurationSeconds"] = duration_seconds
+    if policy is not None:
+        params["Policy"] = policy
+    if policy_arns:
+        params["PolicyArns"] = [{"arn": arn} for arn in policy_arns]
+    if tags:
+        params["Tags"] = [{"Key": k, "Value": v} for k, v in tags]
+    return params
+
+
 @dataclass(frozen=True)
 class AssumeRequest:
     """Everything sent with one AssumeRole call. Secrets (External ID, MFA code) are hidden from repr."""
@@ -50,23 +65,17 @@ class AssumeRequest:
     def to_params(self) -> dict[str, Any]:
         """The AssumeRole request parameters (only those that are set)."""
         params: dict[str, Any] = {"RoleArn": self.role_arn, "RoleSessionName": self.session_name}
-        if self.duration_seconds is not None:
-            params["DurationSeconds"] = self.duration_seconds
+        params.update(session_params(duration_seconds=self.duration_seconds, policy=self.policy,
+                                     policy_arns=self.policy_arns, tags=self.tags))
         if self.external_id is not None:
             params["ExternalId"] = self.external_id
         if self.mfa_serial is not None and self.mfa_code is not None:
             params["SerialNumber"] = self.mfa_serial
             params["TokenCode"] = self.mfa_code
-        if self.tags:
-            params["Tags"] = [{"Key": k, "Value": v} for k, v in self.tags]
         if self.transitive_tag_keys:
             params["TransitiveTagKeys"] = list(self.transitive_tag_keys)
         if self.source_identity is not None:
             params["SourceIdentity"] = self.source_identity
-        if self.policy is not None:
-            params["Policy"] = self.policy
-        if self.policy_arns:
-            params["PolicyArns"] = [{"arn": arn} for arn in self.policy_arns]
         return params
 
 
@@ -270,15 +279,8 @@ def get_federation_token(client: Any, *, name: str, duration_seconds: int | None
                          policy: str | None = None, policy_arns: Sequence[str] = (),
                          tags: Sequence[tuple[str, str]] = ()) -> StsResult:
     """Call GetFederationToken (long-term IAM user keys only). Raises StsError."""
-    params: dict[str, Any] = {"Name": name}
-    if duration_seconds is not None:
-        params["DurationSeconds"] = duration_seconds
-    if policy is not None:
-        params["Policy"] = policy
-    if policy_arns:
-        params["PolicyArns"] = [{"arn": arn} for arn in policy_arns]
-    if tags:
-        params["Tags"] = [{"Key": k, "Value": v} for k, v in tags]
+    params: dict[str, Any] = {"Name": name, **session_params(
+        duration_seconds=duration_seconds, policy=policy, policy_arns=policy_arns, tags=tags)}
     with _mapped("GetFederationToken", target=name, sent=params):
         response = client.get_federation_token(**params)
     return _result(response, "FederatedUser")
@@ -289,13 +291,8 @@ def assume_role_with_saml(client: Any, *, role_arn: str, principal_arn: str, sam
                           policy_arns: Sequence[str] = ()) -> StsResult:
     """Call AssumeRoleWithSAML (use an unsigned client: the assertion is the credential). Raises StsError."""
     params: dict[str, Any] = {"RoleArn": role_arn, "PrincipalArn": principal_arn,
-                              "SAMLAssertion": saml_assertion}
-    if duration_seconds is not None:
-        params["DurationSeconds"] = duration_seconds
-    if policy is not None:
-        params["Policy"] = policy
-    if policy_arns:
-        params["PolicyArns"] = [{"arn": arn} for arn in policy_arns]
+                              "SAMLAssertion": saml_assertion, **session_params(
+                                  duration_seconds=duration_seconds, policy=policy, policy_arns=policy_arns)}
     with _mapped("AssumeRoleWithSAML", target=role_arn, sent=params, secrets=(saml_assertion,)):
         response = client.assume_role_with_saml(**params)
     return _result(response, "AssumedRoleUser")
@@ -307,13 +304,8 @@ def assume_role_with_web_identity(client: Any, *, role_arn: str, web_identity_to
                                   provider_id: str | None = None) -> StsResult:
     """Call AssumeRoleWithWebIdentity (unsigned client: the token is the credential). Raises StsError."""
     params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name,
-                              "WebIdentityToken": web_identity_token}
-    if duration_seconds is not None:
-        params["DurationSeconds"] = duration_seconds
-    if policy is not None:
-        params["Policy"] = policy
-    if policy_arns:
-        params["PolicyArns"] = [{"arn": arn} for arn in policy_arns]
+                              "WebIdentityToken": web_identity_token, **session_params(
+                                  duration_seconds=duration_seconds, policy=policy, policy_arns=policy_arns)}
     if provider_id:
         params["ProviderId"] = provider_id
     with _mapped("AssumeRoleWithWebIdentity", target=role_arn, sent=params, secrets=(web_identity_token,)):
