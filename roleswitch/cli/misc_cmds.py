@@ -61,27 +61,34 @@ def cmd_list(args: argparse.Namespace) -> int:
     from roleswitch.core.catalogue import load_catalogue
 
     catalogue = load_catalogue()
-    rows = [{
-        "name": role.name, "origin": role.origin, "kind": str(role.kind), "account": _account(role),
-        "account_id": role.account_id, "role_arn": role.role_arn, "region": role.region,
-        "mfa": role.mfa_serial is not None, "chained": role.chained, "favorite": role.favorite,
-        "description": role.description,
-        **{key: getattr(role, key) for key in ("saml_provider_arn", "federation_name") if getattr(role, key, None)},
-    } for role in catalogue.roles]
     if args.json:
+        rows = [{
+            "name": role.name, "origin": role.origin, "kind": str(role.kind), "account": _account(role),
+            "account_id": role.account_id, "role_arn": role.role_arn, "region": role.region,
+            "mfa": role.mfa_serial is not None, "chained": role.chained, "favorite": role.favorite,
+            "description": role.description,
+            **{key: getattr(role, key) for key in ("saml_provider_arn", "federation_name")
+               if getattr(role, key, None)},
+        } for role in catalogue.roles]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return 0
-    if not rows:
+    if not catalogue.roles:
         sys.stdout.write("No roles or profiles found (see ~/.aws/config and roleswitch's config.toml).\n")
         return 0
+    # The text table straight from the roles (no per-row dict): this is most of `list` on a big config.
     table = [("NAME", "KIND", "ACCOUNT", "MFA", "ROLE")]
-    for row in rows:
-        name = ("* " if row["favorite"] else "") + row["name"]
-        table.append(tuple(printable(c) for c in (name, row["kind"], row["account"] or "-",
-                                                   "yes" if row["mfa"] else "", row["role_arn"] or "-")))
+    append = table.append
+    for role in catalogue.roles:
+        account = role.account
+        label = (account.alias or account.id) if account is not None else role.account_id
+        append((printable(("* " + role.name) if role.favorite else role.name), printable(str(role.kind)),
+                printable(label or "-"), "yes" if role.mfa_serial is not None else "",
+                printable(role.role_arn or "-")))
     widths = [max(len(r[i]) for r in table) for i in range(4)]
-    out = ["  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=False)) + "  " + r[4] for r in table]
-    sys.stdout.write("\n".join(line.rstrip() for line in out) + "\n")
+    w0, w1, w2, w3 = widths
+    out = [f"{r[0].ljust(w0)}  {r[1].ljust(w1)}  {r[2].ljust(w2)}  {r[3].ljust(w3)}  {r[4]}".rstrip()
+           for r in table]
+    sys.stdout.write("\n".join(out) + "\n")
     return 0
 
 

@@ -15,7 +15,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def printable(text: object) -> str:
     """``text`` with control characters shown as ``?``: a hostile profile name cannot drive the terminal."""
-    return "".join(c if c.isprintable() else "?" for c in str(text))
+    text = str(text)
+    if text.isprintable():  # the usual case, checked in C: no per-character loop
+        return text
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _left(seconds: float | None) -> str:
