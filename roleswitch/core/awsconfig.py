@@ -19,6 +19,7 @@ import time; ``shlex`` and ``difflib`` are imported on the slow path only.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import marshal
@@ -431,6 +432,19 @@ def _read_secrets(index: dict) -> dict[str, dict[str, str]]:
 def _load(config_path: str | None, credentials_path: str | None,
           *, with_secrets: bool = True) -> tuple[dict, dict[str, AwsProfile] | None]:
     """(index, profiles or None when ``with_secrets`` is false). The index is rebuilt when a file changed."""
+    # No cyclic GC passes over the thousands of (acyclic) objects built here; see catalogue.load_catalogue.
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        return _load_unpaused(config_path, credentials_path, with_secrets=with_secrets)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _load_unpaused(config_path: str | None, credentials_path: str | None,
+                   *, with_secrets: bool = True) -> tuple[dict, dict[str, AwsProfile] | None]:
     config, creds = _resolve_paths(config_path, credentials_path)
     sigs = (_stat_sig(config), _stat_sig(creds))
     index_path = _index_path(config, creds)
