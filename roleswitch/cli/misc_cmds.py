@@ -61,6 +61,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     from roleswitch.core.catalogue import load_catalogue
 
     catalogue = load_catalogue()
+    for warning in catalogue.warnings:  # stderr: `list --json` output stays machine-readable
+        sys.stderr.write(f"roleswitch: warning: {printable(warning)}\n")
     if args.json:
         rows = [{
             "name": role.name, "origin": role.origin, "kind": str(role.kind), "account": _account(role),

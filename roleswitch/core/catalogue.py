@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass, field, fields
 
 from roleswitch.core import awsconfig, paths
-from roleswitch.core.errors import ConfigError, NotFoundError
+from roleswitch.core.errors import NotFoundError
 from roleswitch.core.model import Account, AwsProfile, ProfileKind, Role
 from roleswitch.core.settings import RoleSettings, Settings, load_settings
 
@@ -245,7 +245,7 @@ def load_catalogue(*, config_path: str | None = None, credentials_path: str | No
                    settings_path: str | None = None) -> Catalogue:
     """Build the catalogue from the AWS files and roleswitch's config.
 
-    Raises ConfigError for invalid files and when a name is both an AWS profile and a roleswitch role.
+    Raises ConfigError for invalid files. A roleswitch role named like an AWS profile shadows it (a warning).
     """
     # Thousands of acyclic objects in a row: the cyclic GC would scan them again and again (a third of the
     # warm path), for no garbage. Paused for the load only (and left alone if the caller already paused it).
@@ -297,9 +297,10 @@ def _build(settings: Settings, profiles: dict[str, AwsProfile], sso_sessions: di
         by_name[profile.name] = _from_profile(profile, accounts, aws_config, warnings)
     for name, role_settings in settings.roles.items():
         if name in by_name:
-            raise ConfigError(
-                f"'{name}' is both an AWS profile ({aws_config} or its credentials file) and a role in "
-                f"{settings.path}", hint="rename one of them: names must be unique", where=settings.path)
+            # Not an error: `--write-profile prod-admin` (the natural name) must not brick the catalogue.
+            # roleswitch's own entry is the more specific one, so it wins, and the user is told once.
+            warnings.append(f"{settings.path}: [roles.{name}] shadows the AWS profile '{name}' ({aws_config} "
+                            "or its credentials file); roleswitch uses its own entry under that name")
         by_name[name] = _from_settings(role_settings, accounts, settings)
         if by_name[name].kind is ProfileKind.FEDERATION and not (role_settings.policy_file
                                                                   or role_settings.policy_arns):

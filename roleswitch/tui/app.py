@@ -203,6 +203,10 @@ class RoleswitchApp(App[str | None]):
             from roleswitch.tui.theming import notify_theme_problems
 
             notify_theme_problems(self, self.theme_problems)
+        catalogue_warnings = tuple(getattr(self.catalogue, "warnings", ()))
+        if catalogue_warnings:  # one notification for all of them, like the theme problems
+            self.notify("\n".join(catalogue_warnings), title="Configuration", severity="warning",
+                        timeout=15, markup=False)
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
         # From here on a theme change is the user's choice (palette): remember it in config.toml.

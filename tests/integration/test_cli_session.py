@@ -160,6 +160,26 @@ def test_write_profile(dev: Any, run_cli: Any) -> None:
     assert stat.S_IMODE(dev.credentials_file.stat().st_mode) == 0o600
 
 
+def test_write_profile_named_like_the_role_keeps_the_catalogue_usable(dev: Any, run_cli: Any) -> None:
+    """The natural `--write-profile ops` for a config.toml role `ops` must not brick every later command."""
+    dev.write_settings(f'[roles.ops]\nrole_arn = "{ROLE_ARN}"\nsource_profile = "default"\n')
+    refused = run_cli("export", "ops", "--write-profile", "ops")
+    assert refused.returncode == 2 and "would overwrite the profile being used" in refused.stderr
+    # The app's export dialog offers the role's own name: for a config.toml role that is what the AWS CLI
+    # needs (it cannot read config.toml), so it writes [ops] -- the same as this second step.
+    written = run_cli("export", "ops", "--write-profile", "ops-tmp")
+    assert written.returncode == 0, written.stderr
+    text = dev.credentials_file.read_text().replace("[ops-tmp]", "[ops]")
+    dev.credentials_file.write_text(text)
+    listed = run_cli("list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    ops = [row for row in json.loads(listed.stdout) if row["name"] == "ops"]
+    assert len(ops) == 1 and ops[0]["origin"] == "roleswitch" and ops[0]["role_arn"] == ROLE_ARN
+    assert "warning:" in listed.stderr and "shadows the AWS profile 'ops'" in listed.stderr
+    again = run_cli("export", "ops", "--format", "json")
+    assert again.returncode == 0, again.stderr
+
+
 def test_list_and_shell_init(dev: Any, run_cli: Any) -> None:
     rows = json.loads(run_cli("list", "--json").stdout)
     assert {r["name"] for r in rows} == {"default", "dev"}

@@ -376,6 +376,22 @@ async def test_write_profile_from_the_export_dialog(make_app, isolated_env) -> N
     assert isolated_env.credentials_file.stat().st_mode & 0o777 == 0o600
 
 
+async def test_write_profile_refuses_the_aws_profile_the_session_came_from(make_app, isolated_env) -> None:
+    """Keys written into [staging-dev] would sit beside its role_arn, where every SDK ignores them."""
+    app = make_app()
+    session = fake_session("staging-dev", FIXED_NOW + timedelta(hours=1))
+    isolated_env.write_credentials("[keep]\naws_access_key_id = AKIAKEEP\naws_secret_access_key = k\n")
+    before = isolated_env.credentials_file.read_bytes()
+    async with app.run_test(size=SIZE) as pilot:
+        app.record_session("staging-dev", session, None, None)
+        await pilot.press("e", "w")
+        screen = app.screen
+        screen.query_one("#export-profile-name", Input).value = "staging-dev"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "pick another name" in str(screen.query_one("#export-status", Static).render()))
+    assert isolated_env.credentials_file.read_bytes() == before
+
+
 def test_shell_here_runs_the_shell_with_the_credentials(tmp_path, monkeypatch) -> None:
     from roleswitch.tui.screens.export import run_shell
 

@@ -167,12 +167,16 @@ def test_unknown_name_suggests_close_ones(files: dict[str, str]) -> None:
     assert "aws-admin" in cat and "zzz" not in cat
 
 
-def test_a_name_in_both_sources_is_an_error_naming_both_files(files: dict[str, str], isolated_env) -> None:
+def test_a_roleswitch_role_shadows_an_aws_profile_of_the_same_name_with_a_warning(
+        files: dict[str, str], isolated_env) -> None:
+    # e.g. after `roleswitch export aws-admin --write-profile aws-admin`: the catalogue must still load.
     isolated_env.write_settings(SETTINGS + '\n[roles.aws-admin]\nrole_arn = "arn:aws:iam::111111111111:role/X"\n')
-    with pytest.raises(ConfigError) as info:
-        load_catalogue(**files)
-    line = info.value.one_line()
-    assert files["config_path"] in line and files["settings_path"] in line and "'aws-admin'" in line
+    cat = load_catalogue(**files)
+    assert cat.get("aws-admin").origin == "roleswitch"
+    assert cat.get("aws-admin").role_arn == "arn:aws:iam::111111111111:role/X"
+    assert [role.name for role in cat.roles].count("aws-admin") == 1
+    (warning,) = [w for w in cat.warnings if "aws-admin" in w]
+    assert files["config_path"] in warning and files["settings_path"] in warning and "shadows" in warning
 
 
 def test_invalid_settings_stop_loading(files: dict[str, str], isolated_env) -> None:

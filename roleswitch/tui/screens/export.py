@@ -187,11 +187,23 @@ class ExportScreen(ModalScreen[None]):
         self.status("Writing…")
         self.write_profile(self.profile_name)
 
+    def _from_aws_profile(self, name: str) -> bool:
+        try:
+            return self.rs_app.role(name).origin == "aws"
+        except Exception:  # noqa: BLE001 - an unknown name cannot be the profile in use
+            return False
+
     @work(thread=True, exclusive=True, group="write-profile", exit_on_error=False)
     def write_profile(self, name: str) -> None:
         from roleswitch.core import awsconfig, paths
 
         path = paths.aws_credentials_file()
+        if name == self.session.profile and self._from_aws_profile(name):
+            # Keys written into the AWS profile this session came from would sit beside its role_arn, where
+            # the SDKs ignore them (the role wins): refuse, as `export --write-profile` does.
+            self.app.call_from_thread(
+                self.status, f"[{name}] is the AWS profile this session comes from: pick another name")
+            return
         try:
             awsconfig.write_credentials_profile(path, name, self.session.credentials, region=self.session.region)
         except RoleswitchError as exc:
