@@ -13,21 +13,20 @@ With the files unchanged a 5,000-profile config loads from the index in a few mi
 ~250 ms botocore spends. The index never holds secrets: secret values are read again from the (small) file
 that holds them on each load, so long-term keys are not copied anywhere.
 
-Import cost matters here (the CLI lists profiles on its fast path): only ``os``, ``json`` and ``hashlib`` at
+Import cost matters here (the CLI lists profiles on its fast path): only ``os`` and ``marshal`` at
 import time; ``shlex`` and ``difflib`` are imported on the slow path only.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
-import json
 import marshal
 import os
 import sys
 
 from roleswitch.core import paths
 from roleswitch.core.errors import ConfigError
+from roleswitch.core.lazy import sha256
 from roleswitch.core.model import AwsProfile, Credentials, ProfileKind, format_time
 
 __all__ = [
@@ -355,7 +354,7 @@ def _stat_sig(path: str) -> tuple[object, ...]:
 
 
 def _index_path(config_path: str, credentials_path: str) -> str:
-    digest = hashlib.sha256(f"{config_path}\0{credentials_path}".encode()).hexdigest()[:20]
+    digest = sha256(f"{config_path}\0{credentials_path}".encode()).hexdigest()[:20]
     return os.path.join(paths.cache_dir(), f"index-{digest}.marshal")
 
 
@@ -503,7 +502,9 @@ def config_fingerprint(config_path: str | None = None, credentials_path: str | N
     config, creds = _resolve_paths(config_path, credentials_path)
     settings = os.path.abspath(os.path.expanduser(settings_path or paths.config_file()))
     sigs = [_stat_sig(config), _stat_sig(creds), _stat_sig(settings)]
-    return hashlib.sha256(json.dumps(sigs).encode()).hexdigest()[:16]
+    import json
+
+    return sha256(json.dumps(sigs).encode()).hexdigest()[:16]
 
 
 def default_profile_name() -> str:

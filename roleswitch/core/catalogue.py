@@ -8,8 +8,6 @@ account alias and name.
 from __future__ import annotations
 
 import gc
-import hashlib
-import json
 import marshal
 import os
 import sys
@@ -17,6 +15,7 @@ from dataclasses import dataclass, field, fields
 
 from roleswitch.core import awsconfig, paths
 from roleswitch.core.errors import NotFoundError
+from roleswitch.core.lazy import sha256
 from roleswitch.core.model import Account, AwsProfile, ProfileKind, Role
 from roleswitch.core.settings import RoleSettings, Settings, load_settings
 
@@ -187,7 +186,7 @@ def _settings_file(settings_path: str | None) -> str:
 
 
 def _cache_path(key: str) -> str:
-    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+    digest = sha256(key.encode()).hexdigest()[:20]
     return os.path.join(paths.cache_dir(), f"catalogue-{digest}.marshal")
 
 
@@ -345,4 +344,6 @@ def role_fingerprint(role: Role) -> str:
             if f.name != "favorite" and not (f.name in _LATER_FIELDS and getattr(role, f.name) is None)}
     data["account"] = role.account.id if role.account else None
     data["kind"] = str(role.kind)
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=list).encode()).hexdigest()[:16]
+    import json
+
+    return sha256(json.dumps(data, sort_keys=True, default=list).encode()).hexdigest()[:16]

@@ -52,6 +52,7 @@ from typing import Any
 
 from roleswitch.core import paths
 from roleswitch.core.errors import ConfigError, ValidationError
+from roleswitch.core.lazy import LazyPattern
 from roleswitch.core.model import Account
 
 __all__ = [
@@ -72,11 +73,11 @@ MIN_DURATION, MAX_DURATION = 900, 43200
 MIN_MFA_SESSION, MAX_MFA_SESSION = 900, 129600  # GetSessionToken for an IAM user
 MAX_FEDERATION_DURATION = 129600  # GetFederationToken with IAM user keys (36 h)
 
-_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+=-]{0,63}")
+_NAME_RE = LazyPattern(r"[A-Za-z0-9][A-Za-z0-9._@+=-]{0,63}")
 _NAME_RULE = "1..64 of letters, digits and . _ @ + = - (starting with a letter or digit)"
-_ACCOUNT_ID_RE = re.compile(r"\d{12}")
-_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
-_COLOUR_RE = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})|[A-Za-z][A-Za-z0-9_]{0,31}")
+_ACCOUNT_ID_RE = LazyPattern(r"\d{12}")
+_REGION_RE = LazyPattern(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+_COLOUR_RE = LazyPattern(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})|[A-Za-z][A-Za-z0-9_]{0,31}")
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ def _int_range(low: int, high: int, unit: str = "") -> Check:
     return check
 
 
-def _pattern(regex: re.Pattern[str], rule: str) -> Check:
+def _pattern(regex: re.Pattern[str] | LazyPattern, rule: str) -> Check:
     def check(value: Any, where: str) -> str:
         text = _text(value, where)
         if not regex.fullmatch(text):
@@ -672,7 +673,7 @@ def set_theme(name: str, path: str | None = None) -> Settings:
     return replace(settings, theme=name)
 
 
-_THEME_LINE = re.compile(r"^theme\s*=\s*(\"(?:[^\"\\]|\\.)*\"|'[^']*')\s*(#.*)?$")
+_THEME_LINE = LazyPattern(r"^theme\s*=\s*(\"(?:[^\"\\]|\\.)*\"|'[^']*')\s*(#.*)?$")
 
 
 def _edit_theme_line(text: str, rendered: str) -> str | None:
@@ -727,7 +728,7 @@ def _update_favorites(path: str | None, change: Callable[[tuple[str, ...]], tupl
     return replace(settings, favorites=favorites)
 
 
-_FAVORITES_LINE = re.compile(r"^favorites\s*=\s*\[.*\]\s*(#.*)?$")
+_FAVORITES_LINE = LazyPattern(r"^favorites\s*=\s*\[.*\]\s*(#.*)?$")
 
 
 def _edit_favorites_line(text: str, favorites: list[str]) -> str | None:

@@ -20,15 +20,14 @@ Loading never raises for a broken file: :func:`load_themes` returns the good the
 
 from __future__ import annotations
 
-import difflib
 import os
-import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from roleswitch.core.errors import ConfigError
+from roleswitch.core.lazy import LazyPattern
 
 DEFAULT_THEME = "roleswitch-dark"
 BUILTIN_THEME_NAMES = ("roleswitch-dark", "roleswitch-light", "roleswitch-high-contrast")
@@ -45,12 +44,12 @@ ALLOWED_KEYS = frozenset(_META_KEYS + COLOUR_KEYS + _TABLE_KEYS)
 MAX_FILE_BYTES = 64 * 1024  # a theme is a few hundred bytes; refuse to parse anything huge
 MAX_VARIABLES = 200
 
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_VARIABLE_RE = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
-_HEX_RE = re.compile(r"^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+_NAME_RE = LazyPattern(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_VARIABLE_RE = LazyPattern(r"^[a-z][a-z0-9-]{0,63}$")
+_HEX_RE = LazyPattern(r"^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _NUM = r"\s*(-?\d+(?:\.\d+)?)(%?)\s*"
-_FUNC_RE = re.compile(rf"^(rgb|rgba|hsl|hsla)\({_NUM},{_NUM},{_NUM}(?:,{_NUM})?\)$")
-_ALPHA_SUFFIX_RE = re.compile(r"^(.*\S)\s+(\d{1,3})%$")
+_FUNC_RE = LazyPattern(rf"^(rgb|rgba|hsl|hsla)\({_NUM},{_NUM},{_NUM}(?:,{_NUM})?\)$")
+_ALPHA_SUFFIX_RE = LazyPattern(r"^(.*\S)\s+(\d{1,3})%$")
 # Values Textual accepts for its *-text-style variables (e.g. block-cursor-text-style).
 # Textual's VALID_STYLE_FLAGS (a test keeps the two equal).
 _TEXT_STYLES = frozenset({"b", "blink", "bold", "dim", "i", "italic", "none", "not", "o", "overline", "reverse",
@@ -143,6 +142,8 @@ def _is_variable_value(name: str, value: str) -> bool:
 
 def _suggest(word: str, choices: Iterable[str], label: str) -> str:
     """"did you mean 'x'?" for a near miss, else the whole list (``label: a, b, c``)."""
+    import difflib
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
     return f"did you mean {close[0]!r}?" if close else f"{label}: {', '.join(sorted(choices))}"
 
