@@ -32,13 +32,21 @@ def _median_ms(fn: Callable[[], object], repeat: int) -> float:
 
 
 def _import_ms(module: str, repeat: int) -> float:
-    """Median wall time of ``python -c 'import module'`` minus a bare interpreter start."""
-    def run(code: str) -> float:
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True)
-        return (time.perf_counter() - start) * 1000
-    bare = statistics.median(run("pass") for _ in range(repeat))
-    return statistics.median(run(f"import {module}") for _ in range(repeat)) - bare
+    """Median wall time of ``python -c 'import module'`` minus a bare interpreter start.
+
+    With bytecode, as an installed program has it: PYTHONDONTWRITEBYTECODE in the caller's environment would
+    make every run recompile each changed source (~10 ms for core.settings alone), a cost no user pays."""
+    with tempfile.TemporaryDirectory() as pycache:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = pycache
+
+        def run(code: str) -> float:
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, env=env)
+            return (time.perf_counter() - start) * 1000
+        run(f"import {module}")  # writes the bytecode
+        bare = statistics.median(run("pass") for _ in range(repeat))
+        return statistics.median(run(f"import {module}") for _ in range(repeat)) - bare
 
 
 def run(n: int = 5000, repeat: int = 9) -> list[tuple[str, float]]:
