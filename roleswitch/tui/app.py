@@ -21,11 +21,13 @@ from roleswitch.core.errors import ConfigError, RoleswitchError
 from roleswitch.core.model import Clock, Role, Session, utcnow
 from roleswitch.tui.commands import RoleswitchCommands
 from roleswitch.tui.messages import CachedSessions, EngineFailed, EngineReady
-from roleswitch.tui.widgets.detail import RoleDetail
+from roleswitch.tui.widgets.detail import RoleDetail, detail_content
 from roleswitch.tui.widgets.role_list import FilterInput, RoleList
 from roleswitch.tui.widgets.sessions import SessionsPanel
 
 if TYPE_CHECKING:  # the dialogs are imported when first opened: not on the first frame's path
+    from textual.content import Content
+
     from roleswitch.tui.screens.assume import AssumeForm
 
 # Used when the themes module is missing; the themes engineer's THEME_VARIABLE_DEFAULTS win when present.
@@ -186,14 +188,20 @@ class RoleswitchApp(App[str | None]):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        # The widget on_mount focuses is the one the screen focuses first: one focus change (one restyle of
+        # the focus-dependent rules) before the first frame instead of the filter's and then the list's.
+        self.screen.AUTO_FOCUS = "#filter" if self.pick_mode else "#roles"
         yield Header(icon="⇄")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield FilterInput(placeholder="/ filter: name, alias, account id, ARN, tag", id="filter")
-                yield RoleList(self.roles, self.favorites, self.recents, id="roles")
-                yield Label("", id="count")
+                roles = RoleList(self.roles, self.favorites, self.recents, id="roles")
+                yield roles
+                # Count and detail get their text here, not on mount: no second layout before the first frame.
+                yield Label(self._count_text(roles), id="count")
             with Vertical(id="right"):
-                yield RoleDetail("", id="detail")
+                name = roles.selected_name
+                yield RoleDetail(self._detail_content(name), id="detail")
                 yield Label("Sessions", id="sessions-title")
                 yield SessionsPanel(self.now, id="sessions")
         yield Footer()
@@ -216,8 +224,6 @@ class RoleswitchApp(App[str | None]):
             self.query_one(FilterInput).focus()
         else:
             roles.focus()
-        self._update_count()
-        self._show_detail()
         # After the first paint: load boto3 + engine and read the cache off the UI thread.
         self.call_after_refresh(self.load_engine)
 
@@ -276,28 +282,28 @@ class RoleswitchApp(App[str | None]):
         self.notify(message.error, title="AWS engine unavailable", severity="error", timeout=10)
 
     def on_cached_sessions(self, message: CachedSessions) -> None:
-        panel = self.query_one(SessionsPanel)
-        for key, session in message.sessions:
-            if key not in panel.sessions:
-                panel.upsert(key, session)
+        self.query_one(SessionsPanel).upsert_many(message.sessions)
 
     # ------------------------------------------------------------------ filter and list
 
     def _update_count(self) -> None:
-        roles = self.query_one(RoleList)
+        self.query_one("#count", Label).update(self._count_text(self.query_one(RoleList)))
+
+    @staticmethod
+    def _count_text(roles: RoleList) -> str:
         total = len(roles.roles)
         shown = min(roles.matched, roles.option_count)
         text = f"{roles.matched} of {total} roles"
         if roles.matched > shown:
             text += f" (first {shown} shown)"
-        self.query_one("#count", Label).update(text)
+        return text
 
     def _show_detail(self) -> None:
-        name = self.query_one(RoleList).selected_name
-        detail = self.query_one(RoleDetail)
+        self.query_one(RoleDetail).update(self._detail_content(self.query_one(RoleList).selected_name))
+
+    def _detail_content(self, name: str | None) -> Content | str:
         if name is None:
-            detail.show(None)
-            return
+            return detail_content(None)
         role = self.role(name)
         left = None
         if self.engine is not None and role.mfa_serial:
@@ -305,7 +311,7 @@ class RoleswitchApp(App[str | None]):
                 left = self.engine.mfa_session_left(role.mfa_serial)
             except Exception:  # informative only
                 left = None
-        detail.show(role, mfa_session_left=left)
+        return detail_content(role, mfa_session_left=left)
 
     @on(FilterInput.Changed, "#filter")
     def _filter_changed(self, event: FilterInput.Changed) -> None:

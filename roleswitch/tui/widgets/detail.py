@@ -89,11 +89,15 @@ def role_detail(role: Role, *, mfa_session_left: float | None = None) -> Content
     return Content("\n").join(lines)
 
 
+def detail_content(role: Role | None, *, mfa_session_left: float | None = None) -> Content | str:
+    """What the detail pane shows for ``role`` (``None``: nothing matches the filter)."""
+    if role is None:
+        return "No role matches the filter."
+    return role_detail(role, mfa_session_left=mfa_session_left)
+
+
 class RoleDetail(Static):
     """Shows :func:`role_detail` of the highlighted role."""
 
     def show(self, role: Role | None, *, mfa_session_left: float | None = None) -> None:
-        if role is None:
-            self.update("No role matches the filter.")
-        else:
-            self.update(role_detail(role, mfa_session_left=mfa_session_left))
+        self.update(detail_content(role, mfa_session_left=mfa_session_left))

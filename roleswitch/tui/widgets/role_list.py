@@ -151,6 +151,9 @@ class RoleList(OptionList):
         # Names line up in a column (capped so a very long name does not push everything off screen).
         self.name_width = name_column_width(self.roles)
         self.query = ""
+        # The unfiltered list is there from the start (not set on mount): the first frame is painted with
+        # it instead of being laid out once empty and again filled.
+        self._show(range(len(self.roles)), None, "")
 
     @staticmethod
     def _order(roles: Sequence[Role], favorites: Sequence[str], recents: Sequence[str]) -> list[Role]:
@@ -174,9 +177,6 @@ class RoleList(OptionList):
             self._index = FuzzyIndex([r.name for r in self.roles], [search_text(r) for r in self.roles])
         return self._index
 
-    def on_mount(self) -> None:
-        self.apply_filter("")
-
     async def _on_key(self, event: events.Key) -> None:
         if redirect_typeahead(self, event):
             return
@@ -193,6 +193,9 @@ class RoleList(OptionList):
             indexes: list[int] | range = range(len(self.roles))
         else:
             indexes = self.index.search(query)
+        self._show(indexes, current, query)
+
+    def _show(self, indexes: Sequence[int], current: str | None, query: str) -> None:
         self.matched = len(indexes)
         shown = [self.roles[i] for i in indexes[:MAX_SHOWN]]
         self.set_options(Option(self._prompt(role), id=role.name) for role in shown)

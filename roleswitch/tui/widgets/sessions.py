@@ -57,7 +57,14 @@ class SessionsPanel(DataTable[Content | str]):
         text, level = countdown(session.expiration, now)
         return Content.styled(f"{text:>8}", LEVEL_STYLES[level]), level
 
-    def upsert(self, key: str, session: Session) -> None:
+    def upsert_many(self, sessions: list[tuple[str, Session]]) -> None:
+        """Add the sessions not shown yet (the cache read at start-up), then one countdown pass for all."""
+        for key, session in sessions:
+            if key not in self.sessions:
+                self.upsert(key, session, tick=False)
+        self.tick()
+
+    def upsert(self, key: str, session: Session, *, tick: bool = True) -> None:
         """Add or replace the session shown for ``key``."""
         now = self.now()
         left, _level = self._left_cell(session, now)
@@ -75,7 +82,8 @@ class SessionsPanel(DataTable[Content | str]):
         else:
             self.add_row(*cells, key=key)
         self.sessions[key] = session
-        self.tick()
+        if tick:
+            self.tick()
 
     def remove(self, key: str) -> None:
         if key in self.sessions:
