@@ -78,17 +78,17 @@ def cmd_list(args: argparse.Namespace) -> int:
         sys.stdout.write("No roles or profiles found (see ~/.aws/config and roleswitch's config.toml).\n")
         return 0
     # The text table straight from the roles (no per-row dict): this is most of `list` on a big config.
+    # printable() maps each character to one character, so widths come from the raw text and each joined
+    # line is made printable once (the same text as cell by cell: the padding between cells is spaces).
     table = [("NAME", "KIND", "ACCOUNT", "MFA", "ROLE")]
     append = table.append
     for role in catalogue.roles:
         account = role.account
         label = (account.alias or account.id) if account is not None else role.account_id
-        append((printable(("* " + role.name) if role.favorite else role.name), printable(str(role.kind)),
-                printable(label or "-"), "yes" if role.mfa_serial is not None else "",
-                printable(role.role_arn or "-")))
-    widths = [max(len(r[i]) for r in table) for i in range(4)]
-    w0, w1, w2, w3 = widths
-    out = [f"{r[0].ljust(w0)}  {r[1].ljust(w1)}  {r[2].ljust(w2)}  {r[3].ljust(w3)}  {r[4]}".rstrip()
+        append((("* " + role.name) if role.favorite else role.name, str(role.kind), label or "-",
+                "yes" if role.mfa_serial is not None else "", role.role_arn or "-"))
+    w0, w1, w2, w3 = (max(len(r[i]) for r in table) for i in range(4))
+    out = [printable(f"{r[0].ljust(w0)}  {r[1].ljust(w1)}  {r[2].ljust(w2)}  {r[3].ljust(w3)}  {r[4]}").rstrip()
            for r in table]
     sys.stdout.write("\n".join(out) + "\n")
     return 0
