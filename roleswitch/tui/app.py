@@ -432,6 +432,9 @@ class RoleswitchApp(App[str | None]):
             self.exit(export.render(self.export_format, session))
             return
         self.notify(f"{session.profile}: session ready — e to export", title="Assumed", timeout=4)
+        # Back on the list, not in the filter the dialog was opened from: the next keys (e, s, r) are
+        # commands, and typing them into the filter would hide every role. After the screen's own focus restore.
+        self.call_after_refresh(self.query_one(RoleList).focus)
 
     def record_session(self, name: str, session: Session, options: Any, form: AssumeForm) -> None:
         """Called by the assume dialog on success: remember it, show it, add it to the recents."""

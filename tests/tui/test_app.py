@@ -217,6 +217,26 @@ async def test_refresh_reuses_the_mfa_session_without_prompting(engine_app, reco
         assert "TokenCode" not in recorder.last("AssumeRole")
 
 
+async def test_after_assuming_from_the_filter_keys_are_commands_again(engine_app, recorder) -> None:
+    app = engine_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None)
+        await pilot.press("slash", *"prod-adm", "enter")
+        screen = app.screen
+        assert isinstance(screen, AssumeScreen)
+        await wait_for(pilot, lambda: screen.mfa_needed is True)
+        screen.query_one("#reason", Input).value = "INC-8"
+        screen.query_one("#mfa", Input).focus()
+        await pilot.press(*"654321")
+        await wait_for(pilot, lambda: "prod-admin" in app.query_one(SessionsPanel).sessions
+                       and not isinstance(app.screen, AssumeScreen))
+        await pilot.pause()
+        assert isinstance(app.focused, RoleList)
+        await pilot.press("e")  # a command now, not a letter for the filter
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ExportScreen")
+        assert app.query_one(FilterInput).value == "prod-adm"
+
+
 async def test_validation_messages_block_the_call(engine_app, recorder) -> None:
     app = engine_app()
     async with app.run_test(size=SIZE) as pilot:
