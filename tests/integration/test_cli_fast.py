@@ -61,6 +61,11 @@ def test_cache_hit_imports_nothing_heavy(dev: Any, run_cli: Any) -> None:
         assert result.returncode == 0, result.stderr
         assert "roleswitch.cli.fast" in modules  # the probe sees our modules at all
         assert top_level_offenders(modules) == [], f"{args} imported heavy modules on a cache hit"
+    # The shell formats do not even pay for the json package (~11 ms: it imports re and enum).
+    for args in (("export", "dev", "--format", "bash"), ("export", "dev", "--format", "fish")):
+        result, modules = imported_modules(*args)
+        assert result.returncode == 0 and "AWS_ACCESS_KEY_ID" in result.stdout, result.stderr
+        assert "json" not in modules and "re" not in modules, f"{args} imported json/re on a cache hit"
     assert json.loads(run_cli("credential-process", "dev").stdout)["AccessKeyId"].startswith("ASIA")
     assert assumed_roles() == 1
 

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from roleswitch.core import cache as cachemod
 from roleswitch.core.cache import CredentialCache, cache_key, config_stamp, fast_lookup, options_digest
@@ -329,3 +331,26 @@ def test_cache_module_is_stdlib_only_at_import() -> None:
     out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(Path(cachemod.__file__).parents[2])})
     assert out.stdout.strip() == "[]"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=20))
+def test_fast_path_json_reader_agrees_with_json_loads(value: object) -> None:
+    """cache._loads (the C scanner without the json package) reads exactly what json writes."""
+    from roleswitch.core.cache import _loads
+
+    for text in (json.dumps(value), json.dumps(value, indent=1, sort_keys=True) + "\n"):
+        assert _loads(text) == json.loads(text)
+
+
+@pytest.mark.parametrize("text", ["", "{", "{}x", "nul", '{"a":}', "[1,]"])
+def test_fast_path_json_reader_rejects_what_json_rejects(text: str) -> None:
+    from roleswitch.core.cache import _loads
+
+    with pytest.raises(ValueError):
+        json.loads(text)
+    with pytest.raises(ValueError):
+        _loads(text)
