@@ -9,7 +9,6 @@ The assertion is a credential: every test checks it never reaches a message, the
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 import os
@@ -28,6 +27,7 @@ from roleswitch.core.catalogue import load_catalogue
 from roleswitch.core.engine import AssumeOptions, Engine, shared_boto_session
 from roleswitch.core.errors import ConfigError, StsError, UsageError, ValidationError
 from roleswitch.core.model import StsApi
+from roleswitch.demo.seed import saml_assertion as demo_saml_assertion
 
 ACCOUNT = "123456789012"  # moto's default account
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/Admin"
@@ -40,20 +40,7 @@ AWS = os.path.join(os.path.dirname(sys.executable), "aws")
 
 def saml_assertion(role_arn: str = ROLE, provider: str = PROVIDER, session_name: str = "alice@idp") -> str:
     """A base64 SAMLResponse moto accepts (unsigned; real STS would verify the IdP's signature)."""
-    xml = f"""<?xml version="1.0"?>
-<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_1" Version="2.0">
- <saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_2" Version="2.0">
-  <saml:AttributeStatement>
-   <saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">
-    <saml:AttributeValue>{role_arn},{provider}</saml:AttributeValue>
-   </saml:Attribute>
-   <saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName">
-    <saml:AttributeValue>{session_name}</saml:AttributeValue>
-   </saml:Attribute>
-  </saml:AttributeStatement>
- </saml:Assertion>
-</samlp:Response>"""
-    return base64.b64encode(xml.encode()).decode()
+    return demo_saml_assertion(role_arn, provider, session_name)
 
 
 ASSERTION = saml_assertion()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import socket
 from types import SimpleNamespace
 from typing import Any
@@ -15,6 +14,7 @@ from botocore.awsrequest import AWSResponse
 from roleswitch.core import sts
 from roleswitch.core.errors import StsError
 from roleswitch.core.sts import AssumeRequest
+from roleswitch.demo.seed import saml_assertion
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/Admin"
@@ -73,21 +73,6 @@ def test_get_session_token_and_federation_token(session: boto3.Session) -> None:
     assert fed.credentials.is_temporary
 
 
-def _saml_assertion(role_arn: str, provider: str, session_name: str) -> str:
-    xml = f"""<?xml version="1.0"?>
-<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_1" Version="2.0">
- <saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_2" Version="2.0">
-  <saml:AttributeStatement>
-   <saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">
-    <saml:AttributeValue>{role_arn},{provider}</saml:AttributeValue>
-   </saml:Attribute>
-   <saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName">
-    <saml:AttributeValue>{session_name}</saml:AttributeValue>
-   </saml:Attribute>
-  </saml:AttributeStatement>
- </saml:Assertion>
-</samlp:Response>"""
-    return base64.b64encode(xml.encode()).decode()
 
 
 def test_assume_role_with_saml_is_unsigned(aws_env: Any) -> None:
@@ -95,7 +80,7 @@ def test_assume_role_with_saml_is_unsigned(aws_env: Any) -> None:
     client = sts.make_client(boto3.Session(), unsigned=True)
     sent = _capture(client)
     result = sts.assume_role_with_saml(client, role_arn=ROLE, principal_arn=PROVIDER,
-                                       saml_assertion=_saml_assertion(ROLE, PROVIDER, "alice@idp"),
+                                       saml_assertion=saml_assertion(ROLE, PROVIDER, "alice@idp"),
                                        duration_seconds=900)
     assert result.assumed_arn == f"arn:aws:sts::{ACCOUNT}:assumed-role/Admin/alice@idp"
     assert "Authorization" not in sent[-1]
