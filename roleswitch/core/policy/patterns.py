@@ -71,13 +71,6 @@ class Template:
                 out.append(part)
         return tuple(out)
 
-    def resolve_text(self, context: Context) -> str | None:
-        """The resolved string (wildcards left as plain characters), ``None`` if a variable is unresolvable."""
-        parts = self.resolve(context)
-        if parts is None:
-            return None
-        return parts_text(parts)
-
 
 def parse_template(text: str, *, variables: bool) -> Template:
     """Parse ``text``; with ``variables=False`` (a 2008-10-17 policy) ``${...}`` stays literal policy text."""
