@@ -19,7 +19,6 @@ boto3 is imported lazily: the engine is never on the cached fast path.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -195,11 +194,9 @@ def shared_boto_session(**kwargs: Any) -> Any:
 
 
 def _role_fingerprint(role: Role) -> str:
-    try:
-        from roleswitch.core.catalogue import role_fingerprint
-    except ImportError:  # the catalogue module may not be present in a minimal build
-        return hashlib.sha256(repr((role, role.external_id)).encode()).hexdigest()[:16]
-    return str(role_fingerprint(role))
+    from roleswitch.core.catalogue import role_fingerprint
+
+    return role_fingerprint(role)
 
 
 class Engine:
