@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 
 from roleswitch.core.errors import ValidationError
-from roleswitch.core.model import Role, Session
+from roleswitch.core.model import Role
 
 _DURATION_RE = re.compile(r"^(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*m)?\s*(?:(?P<s>\d+)\s*s?)?$")
 
@@ -98,8 +98,3 @@ def environment_of(role: Role) -> str | None:
     if role.account is not None and role.account.environment:
         return role.account.environment.lower()
     return None
-
-
-def session_label(session: Session) -> str:
-    """The role name a session belongs to, for lists."""
-    return session.profile

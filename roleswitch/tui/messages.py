@@ -32,12 +32,3 @@ class CachedSessions(Message):
         super().__init__()
         self.sessions = sessions
 
-
-class SessionObtained(Message):
-    """A session was obtained (assumed or taken from the cache) for ``name`` with ``options``."""
-
-    def __init__(self, name: str, session: Session, options: Any) -> None:
-        super().__init__()
-        self.name = name
-        self.session = session
-        self.options = options

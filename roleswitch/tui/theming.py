@@ -81,11 +81,6 @@ def textual_variable_kinds() -> dict[str, str]:
     return kinds
 
 
-def textual_variable_names() -> frozenset[str]:
-    """Every variable name Textual's colour system defines (what a theme may override)."""
-    return frozenset(textual_variable_kinds())
-
-
 _ALLOWED_BY_KIND = {
     "style": "text-style words (bold, italic, underline, reverse, strike, dim, not, none...)",
     "auto": "a colour or 'auto N%' (a contrasting text colour)",

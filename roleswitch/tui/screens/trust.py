@@ -20,10 +20,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, LoadingIndicator, Static
 
 from roleswitch.core.model import Role, Session
-from roleswitch.core.policy.trust_report import TrustData, analyse
+from roleswitch.core.policy.trust_report import TrustData
 from roleswitch.tui.screens._workers import engine_of, failure_line
 
-__all__ = ["TrustData", "TrustScreen", "analyse"]  # TrustData and analyse moved to core.policy.trust_report
+__all__ = ["TrustScreen"]
 
 _SEVERITY_MARK = {"high": "● HIGH", "medium": "● MED", "low": "○ LOW", "info": "· info"}
 
