@@ -181,7 +181,7 @@ class RoleswitchApp(App[str | None]):
 
             settingsmod.set_theme(name, path)
         except Exception as exc:  # ConfigError, OSError: shown, the theme still applies for this run
-            from roleswitch.tui.screens.assume import error_line
+            from roleswitch.tui.screens._workers import error_line
 
             self.call_from_thread(self.notify, error_line(exc), title="Theme not saved", severity="warning")
 
@@ -236,7 +236,7 @@ class RoleswitchApp(App[str | None]):
                 raise ConfigError("no engine configured", hint="start roleswitch from the command line")
             engine = self.engine_factory()
         except BaseException as exc:  # shown in the app; the catalogue stays usable
-            from roleswitch.tui.screens.assume import error_line
+            from roleswitch.tui.screens._workers import error_line
 
             self.engine_error = error_line(exc)
             self._engine_loaded.set()
@@ -464,7 +464,7 @@ class RoleswitchApp(App[str | None]):
             path = getattr(self.settings, "path", None) or None
             updated = (settingsmod.add_favorite if add else settingsmod.remove_favorite)(name, path)
         except Exception as exc:  # ConfigError, OSError: shown, the app goes on
-            from roleswitch.tui.screens.assume import error_line
+            from roleswitch.tui.screens._workers import error_line
 
             self.call_from_thread(self.notify, error_line(exc), title="Favorites", severity="error")
             return

@@ -1,4 +1,4 @@
-"""What the IAM-reading screens (permissions, trust) share: finding the engine and wording a failure."""
+"""What the app and its screens share: finding the engine (IAM-reading screens) and wording a failure."""
 
 from __future__ import annotations
 
@@ -21,9 +21,16 @@ def engine_of(screen: Screen[Any], engine: Any) -> Any:
         return None
 
 
-def failure_line(exc: BaseException) -> str:
-    """One line for a worker's failure: the core's own message when it is ours, else the exception's."""
+def error_line(exc: BaseException) -> str:
+    """The one line shown for a failure: the core's message, or the exception type for anything else."""
     from roleswitch.core.errors import RoleswitchError
 
-    text = exc.one_line() if isinstance(exc, RoleswitchError) else f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, RoleswitchError):
+        return exc.one_line()
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+def failure_line(exc: BaseException) -> str:
+    """:func:`error_line`, never empty and never more than one line (a worker's failure in a screen)."""
+    text = error_line(exc)
     return text.splitlines()[0] if text else type(exc).__name__

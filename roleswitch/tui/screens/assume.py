@@ -24,9 +24,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 
 from roleswitch.core import limits
-from roleswitch.core.errors import RoleswitchError, ValidationError
+from roleswitch.core.errors import ValidationError
 from roleswitch.core.model import Role, Session
 from roleswitch.tui.forms import human_duration, parse_duration
+from roleswitch.tui.screens._workers import error_line
 from roleswitch.tui.widgets.tags import TagsEditor
 
 if TYPE_CHECKING:
@@ -155,13 +156,6 @@ def trust_lines(data: Any) -> list[tuple[str, str]]:
         why = "; ".join(prediction.reasons[:2]) or "the trust policy does not allow you"
         lines.append((f"✘ preflight: you will be refused: {why}", "-denied"))
     return lines
-
-
-def error_line(exc: BaseException) -> str:
-    """The one line shown for a failure: the core's message, or the exception type for anything else."""
-    if isinstance(exc, RoleswitchError):
-        return exc.one_line()
-    return f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 
 class AssumeScreen(ModalScreen[Session | None]):
