@@ -51,9 +51,8 @@ def assume_options(args: argparse.Namespace) -> Any:
     from roleswitch.core.engine import AssumeOptions
 
     region = args.region
-    if region is not None and not _REGION_RE.fullmatch(region):
-        raise UsageError(f"'{region}' is not an AWS region", hint="e.g. eu-west-1, us-east-1",
-                         where="--region")
+    if region is not None:
+        check_region(region)
     policy_json = None
     if args.policy_file is not None:
         path = os.path.expanduser(args.policy_file)
@@ -90,6 +89,13 @@ def _read_saml_assertion(path: str | None) -> str | None:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise UsageError(f"cannot read SAML assertion file {path}: {reason}",
                          where="--saml-assertion-file") from None
+
+
+def check_region(region: str, where: str = "--region") -> str:
+    """``region`` if it looks like an AWS region (e.g. eu-west-1); UsageError otherwise."""
+    if not _REGION_RE.fullmatch(region):
+        raise UsageError(f"'{region}' is not an AWS region", hint="e.g. eu-west-1, us-east-1", where=where)
+    return region
 
 
 def check_profile_name(name: str, option: str) -> str:

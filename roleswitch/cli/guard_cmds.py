@@ -237,11 +237,10 @@ def _audit_revoke(audit: Any, role: Any, args: argparse.Namespace, before: datet
 # ------------------------------------------------------------------------------------------ who-assumed
 
 def _regions(args: argparse.Namespace, ctx: Any, role: Any) -> list[str]:
-    from roleswitch.cli.common import _REGION_RE
+    from roleswitch.cli.common import check_region
 
     for region in args.regions:
-        if not _REGION_RE.fullmatch(region):
-            raise UsageError(f"'{region}' is not an AWS region", hint="e.g. eu-west-1, us-east-1", where="--region")
+        check_region(region)
     if args.regions:
         return list(dict.fromkeys(args.regions))
     from roleswitch.core.engine import AssumeOptions
