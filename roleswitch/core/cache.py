@@ -23,6 +23,7 @@ import sys
 import time
 
 from roleswitch.core import paths
+from roleswitch.core.lazy import sha256 as _sha256  # the builtin SHA-256: hashlib loads OpenSSL (~5 ms)
 
 # typing, contextlib and fileio are not imported at run time: the fast path only reads (see docstring).
 TYPE_CHECKING = False
@@ -31,15 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Any
 
     from roleswitch.core.model import Clock, Session
-
-# hashlib pulls in OpenSSL bindings (~5 ms); the builtin SHA-256 module gives the same digest for free.
-try:  # Python 3.12+
-    from _sha2 import sha256 as _sha256  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on the Python version
-    try:
-        from _sha256 import sha256 as _sha256  # type: ignore[import-not-found,no-redef]
-    except ImportError:
-        from hashlib import sha256 as _sha256  # type: ignore[assignment]
 
 FORMAT_VERSION = 1
 DEFAULT_MARGIN_SECONDS = 300
