@@ -55,13 +55,7 @@ def assume_options(args: argparse.Namespace) -> Any:
         check_region(region)
     policy_json = None
     if args.policy_file is not None:
-        path = os.path.expanduser(args.policy_file)
-        try:
-            with open(path, encoding="utf-8") as handle:
-                policy_json = handle.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            raise UsageError(f"cannot read session policy file {path}: {reason}", where="--policy-file") from None
+        policy_json = _read_text(args.policy_file, "session policy file", "--policy-file")
     return AssumeOptions(
         saml_assertion=_read_saml_assertion(getattr(args, "saml_assertion_file", None)),
         duration_seconds=args.duration_seconds, mfa_code=args.mfa_code, tags=tuple(args.tags),
@@ -81,14 +75,18 @@ def _read_saml_assertion(path: str | None) -> str | None:
             return sys.stdin.read()
         except (OSError, UnicodeDecodeError, ValueError):
             raise UsageError("cannot read the SAML assertion from stdin", where="--saml-assertion-file") from None
+    return _read_text(path, "SAML assertion file", "--saml-assertion-file")
+
+
+def _read_text(path: str, what: str, where: str) -> str:
+    """The UTF-8 text of the file at ``path`` (``~`` expanded); UsageError naming ``what`` otherwise."""
     path = os.path.expanduser(path)
     try:
         with open(path, encoding="utf-8") as handle:
             return handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise UsageError(f"cannot read SAML assertion file {path}: {reason}",
-                         where="--saml-assertion-file") from None
+        raise UsageError(f"cannot read {what} {path}: {reason}", where=where) from None
 
 
 def check_region(region: str, where: str = "--region") -> str:
