@@ -475,15 +475,9 @@ def load_profiles(config_path: str | None = None, credentials_path: str | None =
     empty. Nested sub-sections (``s3 =`` + indented lines) are kept as their raw text (starting with a
     newline). Raises ConfigError (file and line) for text botocore would reject.
     """
-    return _load_all(config_path, credentials_path)[0]
-
-
-def _load_all(config_path: str | None = None, credentials_path: str | None = None
-              ) -> tuple[dict[str, AwsProfile], dict[str, dict[str, str]]]:
-    """(profiles, sso-sessions) from one index read: what the catalogue needs."""
-    index, profiles = _load(config_path, credentials_path)
+    profiles = _load(config_path, credentials_path)[1]
     assert profiles is not None
-    return profiles, index["sso_sessions"]
+    return profiles
 
 
 def load_sso_sessions(config_path: str | None = None) -> dict[str, dict[str, str]]:
