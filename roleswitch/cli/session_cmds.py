@@ -18,10 +18,17 @@ class CommandNotFound(RoleswitchError):
     exit_code = 127
 
 
-def register(subparsers: Any) -> None:
+def _add_profile_command(subparsers: Any, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+    """A subcommand (see :func:`roleswitch.cli.app.add_command`) whose first argument is PROFILE."""
     from roleswitch.cli.app import add_command
 
-    p = add_command(
+    p = add_command(subparsers, name, **kwargs)
+    p.add_argument("profile", metavar="PROFILE", help="AWS profile or roleswitch role name")
+    return p
+
+
+def register(subparsers: Any) -> None:
+    p = _add_profile_command(
         subparsers, "export", func=cmd_export,
         help="print shell code that switches to a role (eval it)",
         description="Print the role's credentials as shell code, dotenv, JSON or credential_process output. "
@@ -33,7 +40,6 @@ def register(subparsers: Any) -> None:
   roleswitch export ci --format dotenv > .env
   roleswitch export prod-admin --write-profile prod-tmp     # write [prod-tmp] into ~/.aws/credentials
 """)
-    p.add_argument("profile", metavar="PROFILE", help="AWS profile or roleswitch role name")
     p.add_argument("--format", "-f", choices=export.FORMATS, metavar="FORMAT",
                    help=f"one of {', '.join(export.FORMATS)} (default: from $SHELL, else bash)")
     common.add_assume_options(p)
@@ -42,7 +48,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--force", action="store_true",
                    help="with --write-profile: overwrite a profile holding long-term keys")
 
-    p = add_command(
+    p = _add_profile_command(
         subparsers, "exec", func=cmd_exec,
         help="run a command with a role's credentials in its environment",
         description="Run CMD with the role's credentials exported (AWS_PROFILE unset). Without CMD, your "
@@ -52,12 +58,11 @@ def register(subparsers: Any) -> None:
   roleswitch exec staging --duration 900 -- terraform plan
   roleswitch exec staging                                   # a subshell with the role
 """)
-    p.add_argument("profile", metavar="PROFILE", help="AWS profile or roleswitch role name")
     common.add_assume_options(p)
     p.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]",
                    help="the command to run (after --)")
 
-    p = add_command(
+    _add_profile_command(
         subparsers, "credential-process", func=cmd_credential_process,
         help="print credentials in the credential_process format (for ~/.aws/config)",
         description="For SDKs and the AWS CLI: prints {Version: 1, AccessKeyId, ..., Expiration}. Many "
@@ -67,7 +72,6 @@ def register(subparsers: Any) -> None:
   [profile prod]
   credential_process = roleswitch credential-process prod-admin
 """)
-    p.add_argument("profile", metavar="PROFILE", help="AWS profile or roleswitch role name")
 
 
 def _write(text: str) -> int:
