@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roleswitch.core.policy.catalog import ACCESS_LEVELS, UNKNOWN_LEVEL, ActionCatalog, load_catalog
-from roleswitch.core.policy.lint import allows_action, condition_entries, statements
+from roleswitch.core.policy.lint import _as_list, allows_action, condition_entries, statements
 
 _TAG_KEY = "aws:principaltag/"
 
@@ -135,12 +135,6 @@ class PermissionSummary:
 
 
 # -- building ---------------------------------------------------------------------------------------------
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
 
 def _policy_name_doc(policy: Any, fallback: str) -> tuple[str, Mapping[str, Any] | None]:
     if policy is None:
