@@ -21,6 +21,7 @@ from typing import Any
 
 from roleswitch.core.errors import StsError, UsageError
 from roleswitch.core.model import Clock, format_time, parse_time, utcnow
+from roleswitch.core.trail import same_role
 
 REVOKE_POLICY_NAME = "AWSRevokeOlderSessions"
 AUDIT_API = "RevokeOlderSessions"  # the ``api`` of the audit entry a revocation records
@@ -236,23 +237,13 @@ def revoke_sessions(iam_client: Any, role_arn: str, before: datetime) -> RevokeR
 
 # ------------------------------------------------------------------------------------------ our cache
 
-def _same_role(a: str | None, b: str) -> bool:
-    """Same role: account and name equal (IAM role names are case-insensitive; paths may be omitted)."""
-    if not a:
-        return False
-    pa, pb = a.split(":", 5), b.split(":", 5)
-    if len(pa) != 6 or len(pb) != 6:
-        return a == b
-    return pa[4] == pb[4] and pa[5].rsplit("/", 1)[-1].lower() == pb[5].rsplit("/", 1)[-1].lower()
-
-
 def revoked_entries(cache: Any, role_arn: str, before: datetime) -> list[Any]:
     """roleswitch's cache entries of ``role_arn`` issued at or before ``before`` (dead once the cut-off is
     in place). A session without a creation time counts: it cannot be shown to be newer."""
     found = []
     for entry in cache.entries():
         session = entry.session
-        if str(session.api) not in _ASSUMED_APIS or not _same_role(session.role_arn, role_arn):
+        if str(session.api) not in _ASSUMED_APIS or not same_role(session.role_arn, role_arn):
             continue
         if session.created is not None and session.created > before:
             continue
