@@ -202,13 +202,11 @@ def _pattern(regex: re.Pattern[str] | LazyPattern, rule: str) -> Check:
 
 
 def _limit(validator_name: str) -> Check:
-    """Use core.limits' AWS validator when present (it names the AWS limit), else a string check."""
+    """Check with core.limits' AWS validator (it names the AWS limit)."""
     def check(value: Any, where: str) -> Any:
+        from roleswitch.core import limits
+
         text = _text(value, where)
-        try:
-            from roleswitch.core import limits
-        except ImportError:  # pragma: no cover - limits.py is owned by another module
-            return text
         try:
             getattr(limits, validator_name)(text, where=where)
         except ValidationError as exc:
@@ -239,11 +237,9 @@ def _string_table(value: Any, where: str) -> tuple[tuple[str, str], ...]:
 
 
 def _policy_arns(value: Any, where: str) -> tuple[str, ...]:
+    from roleswitch.core import limits
+
     arns = _string_list(value, where)
-    try:
-        from roleswitch.core import limits
-    except ImportError:  # pragma: no cover
-        return arns
     try:
         return tuple(limits.validate_policy_arns(list(arns), where=where))
     except ValidationError as exc:
@@ -433,12 +429,10 @@ def _role(name: str, data: dict[str, Any], accounts: dict[str, Account], where: 
             raise _fail(f"{where}.role_name", "role_name needs an account to build the role ARN",
                         "add account = \"<alias or 12-digit id>\" or use role_arn")
         role_arn = f"arn:aws:iam::{account_id}:role/{role_name.strip('/')}"
-        try:
-            from roleswitch.core import limits
+        from roleswitch.core import limits
 
+        try:
             limits.validate_role_arn(role_arn, where=f"{where}.role_name")
-        except ImportError:  # pragma: no cover
-            pass
         except ValidationError as exc:
             raise ConfigError(f"role_name {role_name!r} does not make a valid role ARN",
                               hint="allowed: [path/]name of letters, digits and _+=,.@-",
@@ -454,14 +448,10 @@ def _role(name: str, data: dict[str, Any], accounts: dict[str, Account], where: 
                     "set one: they are mutually exclusive (as in ~/.aws/config)")
     tags = values.get("tags", ())
     transitive = values.get("transitive_tags", ())
-    try:
-        from roleswitch.core import limits
+    from roleswitch.core import limits
 
+    try:
         limits.validate_tags(list(tags), list(transitive), where=f"{where}.tags")
-    except ImportError:  # pragma: no cover
-        missing = [key for key in transitive if key.lower() not in {k.lower() for k, _ in tags}]
-        if missing:
-            raise _fail(f"{where}.transitive_tags", f"{missing[0]!r} is not a key of tags") from None
     except ValidationError as exc:
         raise ConfigError(exc.message, hint=exc.hint, where=exc.where or f"{where}.tags") from None
     if kind == "saml":
@@ -480,12 +470,10 @@ def _federation(name: str, values: dict[str, Any], where: str) -> RoleSettings:
     if not values.get("source_profile"):
         raise _fail(where, "a federation entry needs source_profile",
                     "name the profile holding the IAM user's long-term keys that call GetFederationToken")
-    try:
-        from roleswitch.core import limits
+    from roleswitch.core import limits
 
+    try:
         limits.validate_tags(list(values.get("tags", ())), [], where=f"{where}.tags")
-    except ImportError:  # pragma: no cover
-        pass
     except ValidationError as exc:
         raise ConfigError(exc.message, hint=exc.hint, where=exc.where or f"{where}.tags") from None
     return RoleSettings(name=name, kind="federation", role_arn=None, **values)
